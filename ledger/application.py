@@ -1,0 +1,187 @@
+"""The ledger application: wires the event store, the sealing mapper and the ledger's own tables,
+and is the only place that saves. Use cases live in the mixins of ledger/usecases/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
+
+from ledger.actor import Actor
+from ledger.crypto import derive_key, lookup_token
+from ledger.catalogue import Catalogue, load_catalogue
+from ledger.entries import entry_meta
+from ledger.agency import Access
+from ledger.errors import Conflict, Forbidden, IdempotencyConflict, NotFound
+from ledger.policy import DEFAULT_POLICY, ConsentPolicy
+from ledger.sealing import SealedAsBase64, SealingMapper
+from ledger.store.database import Database, SqlKeyring
+from ledger.store.tables import Idempotency
+from ledger.timeutil import iso
+from ledger.youth import Youth
+
+T = TypeVar("T")
+RETRIES = 8
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asks, and the Idempotency-Key and body fingerprint of an event-creating request."""
+
+    actor: Actor
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+
+    @staticmethod
+    def fingerprint_of(method: str, path: str, body: Any) -> str:
+        canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command produced: the aggregates to save, the answer, and index rows."""
+
+    aggregates: tuple[Any, ...]
+    status: int
+    body: Any
+    lookups: tuple[tuple[str, str], ...] = ()
+    unlookups: tuple[str, ...] = ()
+    render: Callable[[], Any] | None = None  # the answer after the save, when it shows positions
+
+
+class LedgerCore(Application[UUID]):
+    name = "ledger"
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Callable[[], datetime],
+        master_key: bytes,
+        policy: ConsentPolicy = DEFAULT_POLICY,
+        catalogue: Catalogue | None = None,
+    ) -> None:
+        self.clock = clock
+        self.policy = policy
+        self.catalogue = catalogue or load_catalogue()
+        base = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
+        super().__init__({**base, **(env or {})})
+        self.database = Database(self.recorder)
+        self.keyring = SqlKeyring(self.database, master_key, lambda: iso(self.clock()))
+        self.lookup_key = derive_key(master_key, "lookup-hmac")
+        assert isinstance(self.mapper, SealingMapper)
+        self.mapper.keyring = self.keyring
+
+    # -- infrastructure ----------------------------------------------------------------------
+    def construct_mapper(self) -> Mapper[UUID]:
+        transcoder = self.construct_transcoder()
+        return SealingMapper(transcoder=transcoder)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(SealedAsBase64())
+
+    def _record(self, processing_event: Any) -> Any:
+        processing_event.saved_kwargs["entries"] = [entry_meta(e) for e in processing_event.events]
+        return super()._record(processing_event)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # -- the one way commands are run ---------------------------------------------------------
+    def execute(self, request: Request, command: Callable[[], Outcome]) -> tuple[int, Any]:
+        """Run a command and save what it produced atomically with its index rows and
+        idempotency record. A concurrent change to the same stream makes the command run again
+        on fresh state; a replayed Idempotency-Key returns the first answer."""
+        scope_key = (
+            f"{request.actor.actor_id}\x1f{request.idempotency_key}" if request.idempotency_key else None
+        )
+        for _ in range(RETRIES):
+            if scope_key is not None:
+                replay = self._replay(scope_key, request.fingerprint)
+                if replay is not None:
+                    return replay
+            outcome = command()
+            record = (
+                Idempotency(scope_key, request.fingerprint, outcome.status, outcome.body)
+                if scope_key is not None
+                else None
+            )
+            try:
+                self.save(
+                    *outcome.aggregates,
+                    lookups=outcome.lookups,
+                    unlookups=outcome.unlookups,
+                    idempotency=record,
+                )
+            except IntegrityError:
+                continue
+            return outcome.status, outcome.render() if outcome.render else outcome.body
+        raise Conflict("the record changed concurrently too many times; try again")
+
+    def _replay(self, scope_key: str, fingerprint: str) -> tuple[int, Any] | None:
+        found = self.database.read(self.database.tables.idempotency, scope_key)
+        if found is None:
+            return None
+        if found.fingerprint != fingerprint:
+            raise IdempotencyConflict("this Idempotency-Key was used with another request")
+        return found.status, found.body
+
+    # -- reading aggregates -------------------------------------------------------------------
+    def youth(self, youth_id: str | UUID, *, for_update: bool = False) -> Youth:
+        try:
+            uid = youth_id if isinstance(youth_id, UUID) else UUID(youth_id)
+        except ValueError:
+            raise NotFound("no such youth") from None
+        try:
+            youth = self.repository.get(uid, deepcopy_from_cache=for_update)
+        except AggregateNotFoundError:
+            raise NotFound("no such youth") from None
+        if not isinstance(youth, Youth):
+            raise NotFound("no such youth")
+        return youth
+
+    def youth_of(self, kind: str, entity_id: str, *, for_update: bool = False) -> Youth:
+        youth_id = self.database.read(self.database.tables.lookup, f"{kind}:{entity_id}")
+        if youth_id is None:
+            raise NotFound(f"no such {kind}")
+        return self.youth(youth_id, for_update=for_update)
+
+    def personal_number_key(self, digits: str) -> str:
+        return "pnr:" + lookup_token(self.lookup_key, digits)
+
+    def positions(self, stream: UUID) -> dict[int, int]:
+        result: dict[int, int] = self.database.read(self.database.tables.positions_of, stream.hex)
+        return result
+
+    # -- access control and the read log ------------------------------------------------------
+    @staticmethod
+    def require(actor: Actor, *roles: str) -> None:
+        if not actor.has(*roles):
+            raise Forbidden(f"this needs the role {' or '.join(roles)}")
+
+    def log_access(
+        self, actor: Actor, action: str, youth_id: str | None, details: dict[str, object] | None = None
+    ) -> None:
+        """Every read of personal data is itself an event in the actor's audit trail."""
+        self.save(Access.log(actor=actor, action=action, youth_id=youth_id, details=details or {}, now=self.now()))

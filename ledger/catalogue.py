@@ -1,0 +1,121 @@
+"""The catalogue: information categories, purposes, situations, agency kinds and the statutory
+provisions (sekretessbrytande bestämmelser) with their conditions. Data, not code: a deployment
+may replace the file (`LEDGER_CATALOGUE_FILE`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    label_sv: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Provision:
+    id: str
+    label_sv: str
+    label_en: str
+    from_kinds: frozenset[str] | None  # None: any agency kind may disclose
+    excluded_from_kinds: frozenset[str]
+    to_kinds: frozenset[str] | None
+    max_age: int | None  # the youth's highest age (in whole years) at disclosure; None: any age
+    note_required: bool
+
+    def conditions_failed(self, *, from_kind: str, to_kind: str, age: int, note: str | None) -> list[str]:
+        """Each condition of the provision that this disclosure does not meet, in words."""
+        failed = []
+        if (self.from_kinds is not None and from_kind not in self.from_kinds) or (
+            from_kind in self.excluded_from_kinds
+        ):
+            failed.append(f"{self.id} does not allow disclosure by {from_kind}")
+        if self.to_kinds is not None and to_kind not in self.to_kinds:
+            failed.append(f"{self.id} does not allow disclosure to {to_kind}")
+        if self.max_age is not None and age > self.max_age:
+            failed.append(f"{self.id} applies only to youths under {self.max_age + 1}")
+        if self.note_required and not (note and note.strip()):
+            failed.append(f"{self.id} requires a note on why its conditions were met")
+        return failed
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    agency_kinds: tuple[str, ...]
+    categories: tuple[Entry, ...]
+    purposes: tuple[Entry, ...]
+    situations: tuple[Entry, ...]
+    provisions: tuple[Provision, ...]
+
+    @property
+    def category_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.categories)
+
+    def provision(self, provision_id: str) -> Provision | None:
+        return next((p for p in self.provisions if p.id == provision_id), None)
+
+    def as_json(self) -> dict[str, Any]:
+        def entries(items: tuple[Entry, ...] | tuple[Provision, ...]) -> list[dict[str, str]]:
+            return [{"id": e.id, "label_sv": e.label_sv, "label_en": e.label_en} for e in items]
+
+        return {
+            "categories": entries(self.categories),
+            "provisions": [
+                {
+                    **entries((p,))[0],
+                    "from_kinds": sorted(p.from_kinds) if p.from_kinds is not None else None,
+                    "excluded_from_kinds": sorted(p.excluded_from_kinds),
+                    "to_kinds": sorted(p.to_kinds) if p.to_kinds is not None else None,
+                    "max_age": p.max_age,
+                    "note_required": p.note_required,
+                }
+                for p in self.provisions
+            ],
+            "purposes": entries(self.purposes),
+            "situations": entries(self.situations),
+            "agency_kinds": list(self.agency_kinds),
+        }
+
+
+def _entries(raw: list[dict[str, str]]) -> tuple[Entry, ...]:
+    return tuple(Entry(e["id"], e["label_sv"], e["label_en"]) for e in raw)
+
+
+def _kinds(raw: list[str] | None) -> frozenset[str] | None:
+    return None if raw is None else frozenset(raw)
+
+
+def parse_catalogue(raw: dict[str, Any]) -> Catalogue:
+    return Catalogue(
+        agency_kinds=tuple(raw["agency_kinds"]),
+        categories=_entries(raw["categories"]),
+        purposes=_entries(raw.get("purposes", [])),
+        situations=_entries(raw.get("situations", [])),
+        provisions=tuple(
+            Provision(
+                id=p["id"],
+                label_sv=p["label_sv"],
+                label_en=p["label_en"],
+                from_kinds=_kinds(p.get("from_kinds")),
+                excluded_from_kinds=frozenset(p.get("excluded_from_kinds") or ()),
+                to_kinds=_kinds(p.get("to_kinds")),
+                max_age=p.get("max_age"),
+                note_required=bool(p.get("note_required", True)),
+            )
+            for p in raw["provisions"]
+        ),
+    )
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    if path is None:
+        text = resources.files("ledger").joinpath("data/catalogue.json").read_text("utf-8")
+    else:
+        text = path.read_text("utf-8")
+    return parse_catalogue(json.loads(text))

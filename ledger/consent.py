@@ -1,0 +1,241 @@
+"""A consent as the ledger knows it: its events (facts) and the pure fold that answers what the
+consent was at a moment in the world (`at`), given what the ledger had recorded by `known_at`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ledger.policy import ConsentPolicy
+from ledger.scope import Scope
+from ledger.timeutil import age_on, turns
+
+GRANTED, SIGNED, EXTENDED = "granted", "signed", "extended"
+REVOKED, PARTIALLY_REVOKED, ANNULLED = "revoked", "partially_revoked", "annulled"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One event of a consent (or guardian, or case) as the aggregate keeps it."""
+
+    kind: str
+    version: int
+    recorded_at: datetime
+    effective_at: datetime  # when it took effect in the world: obtained_at / effective_at
+    actor_id: str
+    agency_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Guardian:
+    guardian_id: str
+    custody: str  # joint | sole
+    added: Fact
+    ended: Fact | None = None
+
+    def active(self, at: datetime, known_at: datetime) -> bool:
+        if self.added.recorded_at > known_at or self.added.effective_at > at:
+            return False
+        return not (
+            self.ended is not None
+            and self.ended.recorded_at <= known_at
+            and self.ended.effective_at <= at
+        )
+
+
+@dataclass(frozen=True)
+class Giver:
+    party: str  # youth | guardian
+    guardian_id: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Giver:
+        return cls(raw["party"], raw.get("guardian_id"))
+
+    def to_json(self) -> dict[str, Any]:
+        if self.party == "guardian":
+            return {"party": "guardian", "guardian_id": self.guardian_id}
+        return {"party": "youth"}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    missing: tuple[dict[str, Any], ...]
+    rests_on_guardians: bool
+    warnings: tuple[str, ...]
+
+
+def requirement(
+    policy: ConsentPolicy,
+    *,
+    age: int,
+    guardians: Sequence[Guardian],
+    givers: frozenset[Giver],
+    maturity_assessed: bool,
+) -> Requirement:
+    """Which givers a consent still needs, given the youth's age when it was obtained."""
+    youth_signed = Giver("youth") in givers
+    signed_guardians = {g.guardian_id for g in givers if g.party == "guardian"}
+    warnings: list[str] = []
+    stage = policy.stage(age)
+    if stage == "adult":
+        if signed_guardians:
+            warnings.append("the youth is an adult: a guardian's signature counts for nothing")
+        missing = () if youth_signed else ({"kind": "giver", "party": "youth"},)
+        return Requirement(missing, rests_on_guardians=False, warnings=tuple(warnings))
+
+    needed_guardians = _custodians(policy, guardians)
+    missing_guardians: list[dict[str, Any]] = [
+        {"kind": "giver", "party": "guardian", "guardian_id": g.guardian_id}
+        for g in needed_guardians
+        if g.guardian_id not in signed_guardians
+    ]
+    if not needed_guardians and not signed_guardians:
+        missing_guardians.append({"kind": "giver", "party": "guardian"})
+    ended = signed_guardians - {g.guardian_id for g in guardians}
+    if ended:
+        warnings.append("a signing guardian is not a current guardian of the youth")
+
+    if stage == "older_minor":
+        missing: list[dict[str, Any]] = []
+        if not youth_signed:
+            missing.append({"kind": "giver", "party": "youth"})
+        alone = maturity_assessed and policy.maturity_assessment_lets_youth_consent_alone
+        if alone:
+            return Requirement(tuple(missing), rests_on_guardians=False, warnings=tuple(warnings))
+        if missing_guardians:
+            missing.extend(missing_guardians)
+            if policy.maturity_assessment_lets_youth_consent_alone:
+                missing.append({"kind": "maturity_assessment"})
+                warnings.append(
+                    "15–17: the youth's own consent suffices alone only with a recorded maturity "
+                    "assessment; otherwise the guardians sign too"
+                )
+        return Requirement(tuple(missing), rests_on_guardians=True, warnings=tuple(warnings))
+
+    return Requirement(tuple(missing_guardians), rests_on_guardians=True, warnings=tuple(warnings))
+
+
+def _custodians(policy: ConsentPolicy, guardians: Sequence[Guardian]) -> list[Guardian]:
+    sole = [g for g in guardians if g.custody == "sole"]
+    if sole:
+        return sole
+    if policy.joint_custody_requires_every_guardian:
+        return list(guardians)
+    return list(guardians[:1])
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """A consent folded from its facts for one (at, known_at)."""
+
+    consent_id: str
+    case_id: str | None
+    granted: Fact
+    scope: Scope
+    givers: frozenset[Giver]
+    maturity_assessment: Mapping[str, Any] | None
+    requirement: Requirement
+    valid_from: datetime
+    valid_until: datetime | None
+    revoked: Fact | None  # the full revocation in effect at `at`
+    partially_revoked: bool
+    annulled: Fact | None
+    lapses_at: datetime | None
+
+    @property
+    def registered_by(self) -> str:
+        return self.granted.actor_id
+
+    def status(self, at: datetime) -> str:
+        if self.annulled is not None:
+            return "annulled"
+        if self.revoked is not None:
+            return "revoked"
+        if self.valid_until is not None and at > self.valid_until:
+            return "expired"
+        if self.lapses_at is not None and at >= self.lapses_at:
+            return "lapsed"
+        if self.requirement.missing:
+            return "pending"
+        if self.partially_revoked:
+            return "partially_revoked"
+        return "active"
+
+
+def fold(
+    consent_id: str,
+    facts: Sequence[Fact],
+    *,
+    at: datetime,
+    known_at: datetime,
+    birth_date: date,
+    guardians: Sequence[Guardian],
+    policy: ConsentPolicy,
+) -> ConsentState | None:
+    """The consent at `at` as known at `known_at`; None if the ledger did not know it yet."""
+    known = [f for f in facts if f.recorded_at <= known_at]
+    if not known or known[0].kind != GRANTED:
+        return None
+    grant = known[0]
+    data = grant.data
+    obtained_at = grant.effective_at
+    givers = {Giver.from_json(g) for g in data["givers"]}
+    assessment = data.get("maturity_assessment")
+    scope = Scope.from_json(data["scope"])
+    revoked: Fact | None = None
+    partially = False
+    annulled: Fact | None = None
+    changes = sorted(
+        (f for f in known[1:] if f.kind in (EXTENDED, PARTIALLY_REVOKED) and f.effective_at <= at),
+        key=lambda f: (f.effective_at, f.version),
+    )
+    for fact in changes:
+        if fact.kind == EXTENDED:
+            scope = scope.widened(fact.data["add"])
+        else:
+            scope = scope.narrowed(fact.data["remove"])
+            partially = True
+    for fact in known[1:]:
+        if fact.kind == SIGNED and fact.effective_at <= at:
+            givers.add(Giver.from_json(fact.data["giver"]))
+            assessment = assessment or fact.data.get("maturity_assessment")
+        elif fact.kind == EXTENDED and fact.effective_at <= at:
+            givers.update(Giver.from_json(g) for g in fact.data["givers"])
+        elif fact.kind == REVOKED and fact.effective_at <= at and revoked is None:
+            revoked = fact
+        elif fact.kind == ANNULLED and annulled is None:
+            annulled = fact
+
+    current_guardians = [g for g in guardians if g.active(obtained_at, known_at)]
+    age = age_on(birth_date, obtained_at)
+    req = requirement(
+        policy,
+        age=age,
+        guardians=current_guardians,
+        givers=frozenset(givers),
+        maturity_assessed=assessment is not None,
+    )
+    lapses_at = None
+    if req.rests_on_guardians:
+        lapses_at = turns(birth_date, policy.adult_age)
+        if policy.guardian_consent_renewal_at_own_consent_age and age < policy.own_consent_age:
+            lapses_at = turns(birth_date, policy.own_consent_age)
+    return ConsentState(
+        consent_id=consent_id,
+        case_id=data.get("case_id"),
+        granted=grant,
+        scope=scope,
+        givers=frozenset(givers),
+        maturity_assessment=assessment,
+        requirement=req,
+        valid_from=data["valid_from"],
+        valid_until=data.get("valid_until"),
+        revoked=revoked,
+        partially_revoked=partially,
+        annulled=annulled,
+        lapses_at=lapses_at,
+    )

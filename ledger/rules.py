@@ -1,0 +1,230 @@
+"""The decision: may agency X share category Y about youth Z with agency W, at `at`, as the ledger
+knew it at `known_at`? Pure functions over the youth's facts; every answer says why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from ledger.catalogue import Provision
+from ledger.consent import ConsentState, Fact, Guardian, fold
+from ledger.policy import ConsentPolicy
+from ledger.timeutil import age_on, iso
+from ledger.youth import Case
+
+CONSENT_COVERS = "CONSENT_COVERS"
+NO_CONSENT = "NO_CONSENT"
+CONSENT_PENDING = "CONSENT_PENDING"
+CONSENT_NOT_YET_VALID = "CONSENT_NOT_YET_VALID"
+CONSENT_EXPIRED = "CONSENT_EXPIRED"
+CONSENT_REVOKED = "CONSENT_REVOKED"
+CATEGORY_NOT_COVERED = "CATEGORY_NOT_COVERED"
+RECIPIENT_NOT_COVERED = "RECIPIENT_NOT_COVERED"
+DIRECTION_NOT_COVERED = "DIRECTION_NOT_COVERED"
+PURPOSE_NOT_COVERED = "PURPOSE_NOT_COVERED"
+SITUATION_NOT_COVERED = "SITUATION_NOT_COVERED"
+GUARDIAN_CONSENT_LAPSED_AT_18 = "GUARDIAN_CONSENT_LAPSED_AT_18"
+CASE_CLOSED = "CASE_CLOSED"
+CONSENT_ANNULLED = "CONSENT_ANNULLED"
+STATUTORY_BASIS = "STATUTORY_BASIS"
+PROVISION_CONDITIONS_NOT_MET = "PROVISION_CONDITIONS_NOT_MET"
+
+
+class History(Protocol):
+    """What the rules read of a youth: the Youth aggregate satisfies it."""
+
+    @property
+    def birth_date(self) -> date: ...
+    @property
+    def consents(self) -> Mapping[str, Sequence[Fact]]: ...
+    @property
+    def guardians(self) -> Mapping[str, Guardian]: ...
+    @property
+    def cases(self) -> Mapping[str, Case]: ...
+
+
+@dataclass(frozen=True)
+class Question:
+    from_agency: str
+    to_agency: str
+    category: str
+    at: datetime
+    known_at: datetime
+    purpose: str | None = None
+    situation: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+    consent_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.consent_id is not None:
+            body["consent_id"] = self.consent_id
+        return body
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: str | None  # "consent" | "statutory" | None
+    consent_ids: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    at: datetime
+    known_at: datetime
+    provision: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "allowed": self.allowed,
+            "basis": self.basis,
+            "consent_ids": list(self.consent_ids),
+            "reasons": [r.to_json() for r in self.reasons],
+            "at": iso(self.at),
+            "known_at": iso(self.known_at),
+        }
+        if self.provision is not None:
+            body["provision"] = self.provision
+        return body
+
+    @property
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+
+def consents_as_of(
+    history: History, *, at: datetime, known_at: datetime, policy: ConsentPolicy
+) -> list[ConsentState]:
+    guardians = list(history.guardians.values())
+    states = (
+        fold(
+            consent_id,
+            facts,
+            at=at,
+            known_at=known_at,
+            birth_date=history.birth_date,
+            guardians=guardians,
+            policy=policy,
+        )
+        for consent_id, facts in history.consents.items()
+    )
+    return [s for s in states if s is not None]
+
+
+def may_share(history: History, question: Question, policy: ConsentPolicy) -> Decision:
+    q = question
+    states = consents_as_of(history, at=q.at, known_at=q.known_at, policy=policy)
+    if not states:
+        reason = Reason(NO_CONSENT, "the ledger holds no consent for this youth")
+        return Decision(False, None, (), (reason,), q.at, q.known_at)
+    covering: list[str] = []
+    refusals: list[Reason] = []
+    for state in states:
+        case = history.cases.get(state.case_id) if state.case_id else None
+        reasons = consent_reasons(state, q, case)
+        if reasons:
+            refusals.extend(reasons)
+        else:
+            covering.append(state.consent_id)
+    if covering:
+        covers = tuple(
+            Reason(CONSENT_COVERS, f"consent {c} covers this disclosure", c) for c in covering
+        )
+        return Decision(True, "consent", tuple(covering), covers, q.at, q.known_at)
+    considered = tuple(dict.fromkeys(r.consent_id for r in refusals if r.consent_id))
+    return Decision(False, None, considered, tuple(refusals), q.at, q.known_at)
+
+
+def consent_reasons(state: ConsentState, q: Question, case: Case | None) -> list[Reason]:
+    """Every reason this consent does not cover the question; empty when it covers it."""
+    cid = state.consent_id
+    out: list[Reason] = []
+
+    def add(code: str, message: str) -> None:
+        out.append(Reason(code, f"consent {cid}: {message}", cid))
+
+    if state.annulled is not None:
+        add(CONSENT_ANNULLED, "annulled as entered in error; it never held")
+    if q.at < state.valid_from:
+        add(CONSENT_NOT_YET_VALID, f"valid only from {iso(state.valid_from)}")
+    if state.valid_until is not None and q.at > state.valid_until:
+        add(CONSENT_EXPIRED, f"expired at {iso(state.valid_until)}")
+    if state.revoked is not None:
+        add(CONSENT_REVOKED, f"revoked with effect from {iso(state.revoked.effective_at)}")
+    if state.requirement.missing:
+        add(CONSENT_PENDING, "waiting for " + _describe_missing(state.requirement.missing))
+    if state.lapses_at is not None and q.at >= state.lapses_at:
+        add(
+            GUARDIAN_CONSENT_LAPSED_AT_18,
+            f"rested on the guardians and lapsed at {iso(state.lapses_at)}; the youth must consent",
+        )
+    if case is not None and case.closed_at(q.at, q.known_at) is not None:
+        add(CASE_CLOSED, f"its case {case.case_id} is closed")
+    scope = state.scope
+    if q.to_agency not in scope.agencies:
+        add(RECIPIENT_NOT_COVERED, f"{q.to_agency} is not a recipient")
+    elif not scope.covers_direction(q.from_agency, q.to_agency):
+        add(DIRECTION_NOT_COVERED, f"does not cover {q.from_agency} → {q.to_agency}")
+    if q.category not in scope.categories:
+        add(CATEGORY_NOT_COVERED, f"does not cover the category {q.category}")
+    if q.purpose is not None and not scope.covers_purpose(q.purpose):
+        add(PURPOSE_NOT_COVERED, f"does not cover the purpose {q.purpose}")
+    if q.situation is not None and not scope.covers_situation(q.situation):
+        add(SITUATION_NOT_COVERED, f"does not cover the situation {q.situation}")
+    return out
+
+
+def _describe_missing(missing: Sequence[Mapping[str, Any]]) -> str:
+    parts = []
+    for m in missing:
+        if m["kind"] == "maturity_assessment":
+            parts.append("a maturity assessment")
+        elif m["party"] == "youth":
+            parts.append("the youth's consent")
+        elif m.get("guardian_id"):
+            parts.append(f"guardian {m['guardian_id']}'s consent")
+        else:
+            parts.append("a guardian's consent")
+    return ", ".join(parts)
+
+
+def statutory_decision(
+    provision: Provision,
+    *,
+    from_kind: str,
+    to_kind: str,
+    birth_date: date,
+    note: str | None,
+    at: datetime,
+    known_at: datetime,
+) -> Decision:
+    age = age_on(birth_date, at)
+    failed = provision.conditions_failed(from_kind=from_kind, to_kind=to_kind, age=age, note=note)
+    if failed:
+        reasons = tuple(Reason(PROVISION_CONDITIONS_NOT_MET, m) for m in failed)
+        return Decision(False, None, (), reasons, at, known_at, provision.id)
+    reason = Reason(STATUTORY_BASIS, f"disclosed under {provision.id}: {provision.label_en}")
+    return Decision(True, "statutory", (), (reason,), at, known_at, provision.id)
+
+
+def combine(decisions: Sequence[Decision]) -> Decision:
+    """One decision for a disclosure to several recipients of several categories: allowed only if
+    every part is allowed; all reasons kept."""
+    first = decisions[0]
+    allowed = all(d.allowed for d in decisions)
+    reasons = tuple(dict.fromkeys(r for d in decisions for r in d.reasons))
+    ids = tuple(dict.fromkeys(c for d in decisions for c in d.consent_ids))
+    return Decision(
+        allowed,
+        first.basis if allowed else None,
+        ids,
+        reasons,
+        first.at,
+        first.known_at,
+        first.provision,
+    )

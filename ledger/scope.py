@@ -1,0 +1,143 @@
+"""What a consent covers: agencies and directions between them, information categories, purposes and
+situations; narrowed by partial revocations and widened by affirmed extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from itertools import permutations
+from typing import Any
+
+Direction = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Scope:
+    agencies: frozenset[str]
+    directions: frozenset[Direction] | None  # None: every pair among `agencies`
+    categories: frozenset[str]
+    purposes: frozenset[str] | None  # None: the consent names no purpose (a review notes it)
+    situations: frozenset[str] | None  # None: any situation
+    excluded_purposes: frozenset[str] = frozenset()
+    excluded_situations: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Scope:
+        directions = raw.get("directions")
+        purposes = raw.get("purposes") or None
+        situations = raw.get("situations") or None
+        return cls(
+            agencies=frozenset(raw["agencies"]),
+            directions=None if directions is None else frozenset(_pairs(directions)),
+            categories=frozenset(raw["categories"]),
+            purposes=None if purposes is None else frozenset(purposes),
+            situations=None if situations is None else frozenset(situations),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agencies": sorted(self.agencies),
+            "directions": None
+            if self.directions is None
+            else [{"from": a, "to": b} for a, b in sorted(self.directions)],
+            "categories": sorted(self.categories),
+            "purposes": _listed(self.purposes, self.excluded_purposes),
+            "situations": _listed(self.situations, self.excluded_situations),
+        }
+
+    def all_directions(self) -> frozenset[Direction]:
+        if self.directions is None:
+            return frozenset(permutations(sorted(self.agencies), 2))
+        return self.directions
+
+    def covers_direction(self, from_agency: str, to_agency: str) -> bool:
+        if from_agency not in self.agencies or to_agency not in self.agencies:
+            return False
+        return self.directions is None or (from_agency, to_agency) in self.directions
+
+    def covers_purpose(self, purpose: str) -> bool:
+        return _open_covers(self.purposes, self.excluded_purposes, purpose)
+
+    def covers_situation(self, situation: str) -> bool:
+        return _open_covers(self.situations, self.excluded_situations, situation)
+
+    def widened(self, add: Mapping[str, Any]) -> Scope:
+        agencies = self.agencies | frozenset(add.get("agencies") or ())
+        directions = self.directions
+        if directions is not None:
+            directions = directions | frozenset(_pairs(add.get("directions") or ()))
+        purposes, excluded_purposes = _open_add(self.purposes, self.excluded_purposes, add.get("purposes"))
+        situations, excluded_situations = _open_add(
+            self.situations, self.excluded_situations, add.get("situations")
+        )
+        return replace(
+            self,
+            agencies=agencies,
+            directions=directions,
+            categories=self.categories | frozenset(add.get("categories") or ()),
+            purposes=purposes,
+            situations=situations,
+            excluded_purposes=excluded_purposes,
+            excluded_situations=excluded_situations,
+        )
+
+    def narrowed(self, remove: Mapping[str, Any]) -> Scope:
+        removed_agencies = frozenset(remove.get("agencies") or ())
+        removed_directions = frozenset(_pairs(remove.get("directions") or ()))
+        directions = self.directions
+        if removed_directions:
+            directions = self.all_directions() - removed_directions
+        if directions is not None and removed_agencies:
+            directions = frozenset(
+                (a, b) for a, b in directions if a not in removed_agencies and b not in removed_agencies
+            )
+        purposes, excluded_purposes = _open_remove(
+            self.purposes, self.excluded_purposes, remove.get("purposes")
+        )
+        situations, excluded_situations = _open_remove(
+            self.situations, self.excluded_situations, remove.get("situations")
+        )
+        return replace(
+            self,
+            agencies=self.agencies - removed_agencies,
+            directions=directions,
+            categories=self.categories - frozenset(remove.get("categories") or ()),
+            purposes=purposes,
+            situations=situations,
+            excluded_purposes=excluded_purposes,
+            excluded_situations=excluded_situations,
+        )
+
+    def involves_pair(self, first: str, second: str) -> bool:
+        return self.covers_direction(first, second) or self.covers_direction(second, first)
+
+
+def _pairs(raw: Iterable[Mapping[str, str]]) -> Iterable[Direction]:
+    return ((d["from"], d["to"]) for d in raw)
+
+
+# An "open" list (purposes, situations) is either named (a set) or open to anything (None) less
+# what a partial revocation excluded.
+OpenSet = frozenset[str] | None
+
+
+def _open_covers(named: OpenSet, excluded: frozenset[str], item: str) -> bool:
+    return item not in excluded and (named is None or item in named)
+
+
+def _open_add(named: OpenSet, excluded: frozenset[str], raw: Any) -> tuple[OpenSet, frozenset[str]]:
+    added = frozenset(raw or ())
+    return (None if named is None else named | added), excluded - added
+
+
+def _open_remove(named: OpenSet, excluded: frozenset[str], raw: Any) -> tuple[OpenSet, frozenset[str]]:
+    removed = frozenset(raw or ())
+    if named is None:
+        return None, excluded | removed
+    return named - removed, excluded
+
+
+def _listed(named: OpenSet, excluded: frozenset[str]) -> list[str] | dict[str, list[str]] | None:
+    if named is not None:
+        return sorted(named)
+    return {"except": sorted(excluded)} if excluded else None

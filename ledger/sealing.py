@@ -1,0 +1,109 @@
+"""Encryption at rest of personal data: a mapper that seals every `Personal` value in an event with
+the youth's own data key (AES-GCM, the event's identity as associated data) and opens it on the way
+back. A destroyed key (crypto-shredding) gives erased values, never an exception."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoding
+from eventsourcing.utils import get_topic
+
+from ledger.crypto import DecryptionError, open_sealed, seal
+from ledger.personal import ERASED, Personal, walk
+
+
+class Keyring(Protocol):
+    def key_for(self, owner_id: str, *, create: bool) -> bytes | None:
+        """The owner's data key; None once destroyed (or never made, when not creating)."""
+
+    def forget(self, owner_id: str) -> None:
+        """Drop any cached copy of the owner's key."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    blob: bytes
+
+
+class SealedAsBase64(Transcoding):
+    type = Sealed
+    name = "sealed"
+
+    def encode(self, obj: Sealed) -> str:
+        return base64.b64encode(obj.blob).decode()
+
+    def decode(self, data: str) -> Sealed:
+        return Sealed(base64.b64decode(data))
+
+
+class SealingMapper(Mapper[Any]):
+    keyring: Keyring | None = None
+    on_erased: Callable[[str], None] | None = None
+
+    def _aad(self, originator_id: object, version: int, topic: str, path: str) -> bytes:
+        return f"{originator_id}|{version}|{topic}|{path}".encode()
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        topic = get_topic(domain_event.__class__)
+        state = dict(vars(domain_event))
+        owner = str(state["originator_id"])
+        version = state["originator_version"]
+
+        def sealed(item: Personal, path: str) -> object:
+            if item.value is None:
+                return None
+            assert self.keyring is not None, "the mapper needs a keyring before it stores events"
+            key = self.keyring.key_for(owner, create=True)
+            if key is None:
+                msg = "the youth's personal data has been erased; no new personal data can be stored"
+                raise ValueError(msg)
+            return Sealed(seal(key, item.value, self._aad(owner, version, topic, path)))
+
+        sealed_state = {k: walk(v, sealed, k) for k, v in state.items()}
+        clone = object.__new__(type(domain_event))
+        object.__setattr__(clone, "__dict__", sealed_state)
+        return super().to_stored_event(clone)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event = super().to_domain_event(stored_event)
+        owner = str(stored_event.originator_id)
+        state = event.__dict__
+        if type(event).__qualname__ == "Youth.Erased" and self.keyring is not None:
+            self.keyring.forget(owner)
+        if not any(_has_sealed(v) for v in state.values()):
+            return event
+        key = self.keyring.key_for(owner, create=False) if self.keyring else None
+
+        def opened(value: object, path: str) -> object:
+            if isinstance(value, Sealed):
+                if key is None:
+                    return ERASED
+                aad = self._aad(owner, stored_event.originator_version, stored_event.topic, path)
+                try:
+                    return Personal(open_sealed(key, value.blob, aad))
+                except DecryptionError:
+                    # A payload moved to another row or tampered with: never show it as genuine.
+                    return ERASED
+            if isinstance(value, dict):
+                return {k: opened(v, f"{path}.{k}") for k, v in value.items()}
+            if isinstance(value, list):
+                return [opened(v, f"{path}[{i}]") for i, v in enumerate(value)]
+            return value
+
+        for name in list(state):
+            state[name] = opened(state[name], name)
+        return event
+
+
+def _has_sealed(value: object) -> bool:
+    if isinstance(value, Sealed):
+        return True
+    if isinstance(value, dict):
+        return any(_has_sealed(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_sealed(v) for v in value)
+    return False

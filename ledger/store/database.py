@@ -1,0 +1,152 @@
+"""One facade over the ledger's own tables for reads and small writes outside the event store's
+transaction (data keys, checkpoints, rebuilds), and the store configuration from a URL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError
+from eventsourcing.utils import get_topic
+
+from ledger.crypto import new_data_key, unwrap_key, wrap_key
+from ledger.merkle import NodeKey
+from ledger.store.recorders import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.store.tables import Tables
+
+
+class StoreConfigError(ValueError):
+    pass
+
+
+def store_env(url: str) -> dict[str, str]:
+    """eventsourcing's environment for `sqlite:///path`, `sqlite:///:memory:` or
+    `postgresql://user[:password]@host[:port]/dbname[?schema=name]`."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
+        if parsed.netloc:
+            path = unquote(parsed.netloc + parsed.path)
+        if not path:
+            raise StoreConfigError("LEDGER_DATABASE_URL: sqlite URL needs a path")
+        if path == ":memory:":
+            path = f"file:ledger-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": get_topic(LedgerSQLiteRecorder),
+        }
+    if parsed.scheme in ("postgres", "postgresql"):
+        query = parse_qs(parsed.query)
+        dbname = parsed.path.lstrip("/")
+        if not dbname or not parsed.hostname:
+            raise StoreConfigError("LEDGER_DATABASE_URL: postgresql URL needs a host and a database")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parsed.hostname,
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "20",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            "APPLICATION_RECORDER_TOPIC": get_topic(LedgerPostgresRecorder),
+        }
+    raise StoreConfigError("LEDGER_DATABASE_URL: use sqlite:///path or postgresql://user@host/db")
+
+
+def ensure_postgres_schema(env: Mapping[str, str]) -> None:
+    """PostgreSQL schemas must exist before eventsourcing creates its tables."""
+    import psycopg
+    from psycopg import sql
+
+    schema = env.get("POSTGRES_SCHEMA", "public")
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        autocommit=True,
+        connect_timeout=5,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+class Database:
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        tables = getattr(recorder, "tables", None)
+        if not isinstance(tables, Tables):
+            msg = "the ledger needs its own recorder (APPLICATION_RECORDER_TOPIC)"
+            raise StoreConfigError(msg)
+        self.tables = tables
+        self.datastore: Any = recorder.datastore  # type: ignore[attr-defined]
+        self.is_postgres = isinstance(recorder, LedgerPostgresRecorder)
+
+    @contextmanager
+    def cursor(self, *, commit: bool = False) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cur:
+            yield cur
+
+    def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with self.cursor() as cur:
+            return fn(cur, *args, **kwargs)
+
+    def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with self.cursor(commit=True) as cur:
+            return fn(cur, *args, **kwargs)
+
+    def nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
+        return dict(self.read(self.tables.nodes, keys))
+
+
+class SqlKeyring:
+    """Per-youth data keys, stored wrapped by the master key (never in clear), cached in memory.
+    Destroying a key is crypto-shredding: every sealed value of that youth becomes unreadable."""
+
+    def __init__(self, database: Database, master_key: bytes, clock: Callable[[], str]) -> None:
+        self.database = database
+        self.master_key = master_key
+        self.clock = clock
+        self._cache: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def key_for(self, owner_id: str, *, create: bool) -> bytes | None:
+        with self._lock:
+            cached = self._cache.get(owner_id)
+        if cached is not None:
+            return cached
+        wrapped = self.database.read(self.database.tables.data_key, owner_id)
+        if wrapped is None and create:
+            try:
+                self.database.write(
+                    self.database.tables.put_data_key,
+                    owner_id,
+                    wrap_key(self.master_key, new_data_key()),
+                    self.clock(),
+                )
+            except IntegrityError:
+                pass  # another writer made it first: use theirs
+            wrapped = self.database.read(self.database.tables.data_key, owner_id)
+        if wrapped is None:
+            return None
+        key = unwrap_key(self.master_key, wrapped)
+        with self._lock:
+            self._cache[owner_id] = key
+        return key
+
+    def forget(self, owner_id: str) -> None:
+        with self._lock:
+            self._cache.pop(owner_id, None)
+
+    def destroy(self, owner_id: str) -> None:
+        self.database.write(self.database.tables.destroy_data_key, owner_id)
+        self.forget(owner_id)

@@ -1,0 +1,391 @@
+"""The ledger's own tables beside the event store, written in the same transaction as the events:
+the dense position log with Merkle leaves and perfect-subtree nodes, the audit index, the lookup
+index (keyed personnummer hash, entity id -> youth), data keys, idempotency records, checkpoints.
+SQL is written once with `?` placeholders; PostgreSQL gets `%s` and its schema."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from ledger.entries import EntryMeta
+from ledger.merkle import NodeKey, encode_leaf, hash_leaf, nodes_to_append_many
+
+
+@dataclass(frozen=True)
+class LogRow:
+    position: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    recorded_at: str
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    position: int
+    type: str
+    recorded_at: str
+    occurred_at: str | None
+    actor_id: str
+    agency_id: str
+    youth_id: str | None
+    parties: tuple[str, ...]
+    originator_id: str
+    originator_version: int
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    blob: str
+    text_pk: str = "TEXT"
+
+    def sql(self, statement: str, qualify: str) -> str:
+        statement = statement.replace("{p}", qualify)
+        return statement.replace("?", "%s") if self.name == "postgres" else statement
+
+
+SQLITE = Dialect("sqlite", "BLOB")
+POSTGRES = Dialect("postgres", "BYTEA")
+
+CREATE = [
+    """CREATE TABLE IF NOT EXISTS {p}ledger_log (
+        position BIGINT PRIMARY KEY, originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL,
+        topic TEXT NOT NULL, recorded_at TEXT NOT NULL, leaf_hash {blob} NOT NULL,
+        UNIQUE (originator_id, originator_version))""",
+    """CREATE TABLE IF NOT EXISTS {p}ledger_nodes (
+        level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {blob} NOT NULL, PRIMARY KEY (level, idx))""",
+    """CREATE TABLE IF NOT EXISTS {p}ledger_audit (
+        position BIGINT PRIMARY KEY, type TEXT NOT NULL, recorded_at TEXT NOT NULL, occurred_at TEXT,
+        actor_id TEXT NOT NULL, agency_id TEXT NOT NULL, youth_id TEXT, parties TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ledger_audit_actor ON {p}ledger_audit (actor_id, position)",
+    "CREATE INDEX IF NOT EXISTS ledger_audit_agency ON {p}ledger_audit (agency_id, position)",
+    "CREATE INDEX IF NOT EXISTS ledger_audit_youth ON {p}ledger_audit (youth_id, position)",
+    "CREATE INDEX IF NOT EXISTS ledger_audit_type ON {p}ledger_audit (type, position)",
+    """CREATE TABLE IF NOT EXISTS {p}ledger_audit_parties (
+        agency_id TEXT NOT NULL, position BIGINT NOT NULL, PRIMARY KEY (agency_id, position))""",
+    """CREATE TABLE IF NOT EXISTS {p}ledger_lookup (key TEXT PRIMARY KEY, youth_id TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {p}ledger_data_keys (
+        owner_id TEXT PRIMARY KEY, wrapped {blob} NOT NULL, created_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {p}ledger_idempotency (
+        scope_key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,
+        body TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {p}ledger_checkpoints (
+        tree_size BIGINT PRIMARY KEY, root_hash {blob} NOT NULL, note TEXT NOT NULL,
+        signed_at TEXT NOT NULL)""",
+]
+
+
+def payload_digest(state: bytes) -> bytes:
+    return hashlib.sha256(state).digest()
+
+
+def leaf_for(stored: StoredEvent, recorded_at: str) -> bytes:
+    return encode_leaf(
+        stream_id=stream_text(stored.originator_id),
+        version=stored.originator_version,
+        topic=stored.topic,
+        recorded_at=recorded_at,
+        payload_sha256=payload_digest(stored.state),
+    )
+
+
+def stream_text(originator_id: object) -> str:
+    hex_ = getattr(originator_id, "hex", None)
+    return hex_ if isinstance(hex_, str) else str(originator_id)
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    scope_key: str
+    fingerprint: str
+    status: int
+    body: Any
+
+
+class Tables:
+    """Every SQL statement of the ledger's own tables, for one dialect."""
+
+    def __init__(self, dialect: Dialect, schema: str | None = None) -> None:
+        self.dialect = dialect
+        self.qualify = f'"{schema}".' if schema else ""
+
+    def q(self, statement: str) -> str:
+        return self.dialect.sql(statement, self.qualify)
+
+    def create_statements(self) -> list[str]:
+        return [self.q(s.replace("{blob}", self.dialect.blob)) for s in CREATE]
+
+    # -- the write path, inside the event store's transaction ------------------------------
+    def append(
+        self,
+        cur: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        entries: Sequence[EntryMeta] = (),
+        lookups: Sequence[tuple[str, str]] = (),
+        unlookups: Sequence[str] = (),
+        idempotency: Idempotency | None = None,
+        **_: Any,
+    ) -> None:
+        if len(entries) != len(stored_events):
+            msg = "every stored event needs its entry metadata"
+            raise ValueError(msg)
+        cur.execute(self.q("SELECT COALESCE(MAX(position) + 1, 0) AS n FROM {p}ledger_log"))
+        size = int(_first(cur.fetchone()))
+        leaf_hashes = []
+        for offset, (stored, meta) in enumerate(zip(stored_events, entries, strict=True)):
+            position = size + offset
+            leaf_hash = hash_leaf(leaf_for(stored, meta.recorded_at))
+            leaf_hashes.append(leaf_hash)
+            stream = stream_text(stored.originator_id)
+            cur.execute(
+                self.q("INSERT INTO {p}ledger_log VALUES (?, ?, ?, ?, ?, ?)"),
+                (position, stream, stored.originator_version, stored.topic, meta.recorded_at, leaf_hash),
+            )
+            cur.execute(
+                self.q("INSERT INTO {p}ledger_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                (
+                    position,
+                    meta.type,
+                    meta.recorded_at,
+                    meta.occurred_at,
+                    meta.actor_id,
+                    meta.agency_id,
+                    meta.youth_id,
+                    " ".join(meta.parties),
+                ),
+            )
+            for party in meta.parties:
+                cur.execute(self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position))
+        for (level, idx), digest in nodes_to_append_many(size, leaf_hashes, _NodeReader(self, cur)):
+            cur.execute(self.q("INSERT INTO {p}ledger_nodes VALUES (?, ?, ?)"), (level, idx, digest))
+        for key in unlookups:
+            cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
+        for key, youth_id in lookups:
+            self._insert_unique(cur, "INSERT INTO {p}ledger_lookup VALUES (?, ?)", (key, youth_id))
+        if idempotency is not None:
+            self._insert_unique(
+                cur,
+                "INSERT INTO {p}ledger_idempotency VALUES (?, ?, ?, ?)",
+                (
+                    idempotency.scope_key,
+                    idempotency.fingerprint,
+                    idempotency.status,
+                    json.dumps(idempotency.body),
+                ),
+            )
+
+    def _insert_unique(self, cur: Any, statement: str, params: tuple[Any, ...]) -> None:
+        # The event store maps its own driver errors; ours must become the same IntegrityError,
+        # so that a collision on a lookup key is a clean conflict and nothing is written.
+        try:
+            cur.execute(self.q(statement), params)
+        except Exception as e:
+            if type(e).__name__ in ("IntegrityError", "UniqueViolation"):
+                raise IntegrityError(str(e)) from e
+            raise
+
+    # -- reads ------------------------------------------------------------------------------
+    def nodes(self, cur: Any, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+        found: dict[NodeKey, bytes] = {}
+        if not keys:
+            return found
+        # One query for the O(log n) nodes a proof needs.
+        clause = " OR ".join("(level = ? AND idx = ?)" for _ in keys)
+        params = [v for key in keys for v in key]
+        cur.execute(self.q(f"SELECT level, idx, hash FROM {{p}}ledger_nodes WHERE {clause}"), params)
+        for row in cur.fetchall():
+            found[(int(row["level"]), int(row["idx"]))] = bytes(row["hash"])
+        return found
+
+    def tree_size(self, cur: Any) -> int:
+        cur.execute(self.q("SELECT COALESCE(MAX(position) + 1, 0) AS n FROM {p}ledger_log"))
+        return int(_first(cur.fetchone()))
+
+    def log_rows(self, cur: Any, start: int, limit: int) -> list[LogRow]:
+        cur.execute(
+            self.q(
+                "SELECT position, originator_id, originator_version, topic, recorded_at, leaf_hash "
+                "FROM {p}ledger_log WHERE position >= ? ORDER BY position LIMIT ?"
+            ),
+            (start, limit),
+        )
+        return [
+            LogRow(
+                int(r["position"]),
+                r["originator_id"],
+                int(r["originator_version"]),
+                r["topic"],
+                r["recorded_at"],
+                bytes(r["leaf_hash"]),
+            )
+            for r in cur.fetchall()
+        ]
+
+    def log_row(self, cur: Any, position: int) -> LogRow | None:
+        rows = self.log_rows(cur, position, 1)
+        return rows[0] if rows and rows[0].position == position else None
+
+    def positions_of(self, cur: Any, stream: str) -> dict[int, int]:
+        cur.execute(
+            self.q("SELECT originator_version, position FROM {p}ledger_log WHERE originator_id = ?"),
+            (stream,),
+        )
+        return {int(r["originator_version"]): int(r["position"]) for r in cur.fetchall()}
+
+    def audit(
+        self,
+        cur: Any,
+        *,
+        actor_id: str | None = None,
+        agency_id: str | None = None,
+        youth_id: str | None = None,
+        types: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        after: int = -1,
+        limit: int = 100,
+    ) -> list[AuditRow]:
+        where = ["a.position > ?"]
+        params: list[Any] = [after]
+        if actor_id is not None:
+            where.append("a.actor_id = ?")
+            params.append(actor_id)
+        if agency_id is not None:
+            where.append(
+                "(a.agency_id = ? OR a.position IN "
+                "(SELECT position FROM {p}ledger_audit_parties WHERE agency_id = ?))"
+            )
+            params += [agency_id, agency_id]
+        if youth_id is not None:
+            where.append("a.youth_id = ?")
+            params.append(youth_id)
+        if types:
+            where.append("a.type IN (" + ", ".join("?" for _ in types) + ")")
+            params += list(types)
+        if since is not None:
+            where.append("a.recorded_at >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("a.recorded_at < ?")
+            params.append(until)
+        params.append(limit)
+        cur.execute(
+            self.q(
+                "SELECT a.*, l.originator_id, l.originator_version FROM {p}ledger_audit a "
+                "JOIN {p}ledger_log l ON l.position = a.position WHERE "
+                + " AND ".join(where)
+                + " ORDER BY a.position LIMIT ?"
+            ),
+            params,
+        )
+        return [
+            AuditRow(
+                position=int(r["position"]),
+                type=r["type"],
+                recorded_at=r["recorded_at"],
+                occurred_at=r["occurred_at"],
+                actor_id=r["actor_id"],
+                agency_id=r["agency_id"],
+                youth_id=r["youth_id"],
+                parties=tuple(r["parties"].split()),
+                originator_id=r["originator_id"],
+                originator_version=int(r["originator_version"]),
+            )
+            for r in cur.fetchall()
+        ]
+
+    def lookup(self, cur: Any, key: str) -> str | None:
+        cur.execute(self.q("SELECT youth_id FROM {p}ledger_lookup WHERE key = ?"), (key,))
+        row = cur.fetchone()
+        return None if row is None else str(row["youth_id"])
+
+    def idempotency(self, cur: Any, scope_key: str) -> Idempotency | None:
+        cur.execute(self.q("SELECT * FROM {p}ledger_idempotency WHERE scope_key = ?"), (scope_key,))
+        r = cur.fetchone()
+        if r is None:
+            return None
+        return Idempotency(r["scope_key"], r["fingerprint"], int(r["status"]), json.loads(r["body"]))
+
+    # -- data keys ----------------------------------------------------------------------------
+    def data_key(self, cur: Any, owner_id: str) -> bytes | None:
+        cur.execute(self.q("SELECT wrapped FROM {p}ledger_data_keys WHERE owner_id = ?"), (owner_id,))
+        row = cur.fetchone()
+        return None if row is None else bytes(row["wrapped"])
+
+    def put_data_key(self, cur: Any, owner_id: str, wrapped: bytes, created_at: str) -> None:
+        cur.execute(
+            self.q("INSERT INTO {p}ledger_data_keys VALUES (?, ?, ?)"), (owner_id, wrapped, created_at)
+        )
+
+    def destroy_data_key(self, cur: Any, owner_id: str) -> None:
+        cur.execute(self.q("DELETE FROM {p}ledger_data_keys WHERE owner_id = ?"), (owner_id,))
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def checkpoints(self, cur: Any) -> list[Mapping[str, Any]]:
+        cur.execute(self.q("SELECT * FROM {p}ledger_checkpoints ORDER BY tree_size"))
+        return [dict(r) if not isinstance(r, dict) else r for r in cur.fetchall()]
+
+    def put_checkpoint(self, cur: Any, size: int, root: bytes, note: str, signed_at: str) -> None:
+        cur.execute(
+            self.q("INSERT INTO {p}ledger_checkpoints VALUES (?, ?, ?, ?)"), (size, root, note, signed_at)
+        )
+
+    # -- rebuild of the derived indexes ------------------------------------------------------
+    def clear_derived(self, cur: Any) -> None:
+        for table in ("ledger_audit", "ledger_audit_parties", "ledger_lookup"):
+            cur.execute(self.q(f"DELETE FROM {{p}}{table}"))
+
+    def reindex(
+        self, cur: Any, position: int, meta: EntryMeta, lookups: Sequence[tuple[str, str]]
+    ) -> None:
+        cur.execute(
+            self.q("INSERT INTO {p}ledger_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            (
+                position,
+                meta.type,
+                meta.recorded_at,
+                meta.occurred_at,
+                meta.actor_id,
+                meta.agency_id,
+                meta.youth_id,
+                " ".join(meta.parties),
+            ),
+        )
+        for party in meta.parties:
+            cur.execute(self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position))
+        for key, youth_id in lookups:
+            cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
+            cur.execute(self.q("INSERT INTO {p}ledger_lookup VALUES (?, ?)"), (key, youth_id))
+
+    def unindex(self, cur: Any, keys: Sequence[str]) -> None:
+        for key in keys:
+            cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
+
+
+def _first(row: Any) -> Any:
+    if isinstance(row, Mapping):
+        return next(iter(row.values()))
+    return row[0]
+
+
+class _NodeReader:
+    def __init__(self, tables: Tables, cur: Any) -> None:
+        self.tables = tables
+        self.cur = cur
+
+    def nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
+        return self.tables.nodes(self.cur, keys)
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,381 @@
+"""Use cases of consents: grant, further signatures, extensions (widening, affirmed by the givers),
+revocations (full or partial), annulments (entered in error), and the consent's view."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from ledger.application import Outcome, Request
+from ledger.consent import ANNULLED, ConsentState, Giver, fold, requirement
+from ledger.errors import Conflict, Forbidden, Invalid, NotFound
+from ledger.personal import Personal, reveal
+from ledger.timeutil import age_on, iso
+from ledger.usecases.youths import READERS, WRITERS, YouthUseCases
+from ledger.youth import Youth
+
+METHODS = ("written", "oral")
+SCOPE_FIELDS = ("agencies", "directions", "categories", "purposes", "situations")
+CLOCK_SKEW = timedelta(minutes=5)
+
+HISTORY_TYPES = {
+    "Youth.ConsentGranted": "granted",
+    "Youth.ConsentSigned": "signed",
+    "Youth.ConsentExtended": "extended",
+    "Youth.ConsentRevoked": "revoked",
+    "Youth.ConsentPartiallyRevoked": "partially_revoked",
+    "Youth.ConsentAnnulled": "annulled",
+}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Personal):
+        return value.value
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+class ConsentUseCases(YouthUseCases):
+    # -- validation shared by grant, sign and extend ------------------------------------------
+    def check_givers(self, youth: Youth, raw: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+        if not raw:
+            raise Invalid.field(field, "name at least one consent giver")
+        out = []
+        for i, giver in enumerate(raw):
+            party = giver.get("party")
+            if party == "youth":
+                out.append({"party": "youth"})
+            elif party == "guardian":
+                gid = giver.get("guardian_id")
+                if not gid or gid not in youth.guardians:
+                    raise Invalid.field(f"{field}[{i}].guardian_id", "is not a guardian of this youth")
+                out.append({"party": "guardian", "guardian_id": gid})
+            else:
+                raise Invalid.field(f"{field}[{i}].party", "must be youth or guardian")
+        return out
+
+    def check_scope(self, raw: dict[str, Any], field: str, *, whole: bool) -> dict[str, Any]:
+        errors: list[tuple[str, str]] = []
+        agencies = list(dict.fromkeys(raw.get("agencies") or []))
+        categories = list(dict.fromkeys(raw.get("categories") or []))
+        if whole and len(agencies) < 2:
+            errors.append((f"{field}.agencies", "name at least two agencies"))
+        if whole and not categories:
+            errors.append((f"{field}.categories", "name at least one information category"))
+        for a in agencies:
+            try:
+                self.agency(a, field=f"{field}.agencies")
+            except Invalid as e:
+                errors.extend(e.errors)
+        unknown = [c for c in categories if c not in self.catalogue.category_ids]
+        if unknown:
+            errors.append((f"{field}.categories", f"unknown categories: {', '.join(unknown)}"))
+        directions = raw.get("directions")
+        if directions is not None:
+            for i, d in enumerate(directions):
+                if d.get("from") == d.get("to"):
+                    errors.append((f"{field}.directions[{i}]", "from and to must differ"))
+                elif whole and not {d.get("from"), d.get("to")} <= set(agencies):
+                    errors.append((f"{field}.directions[{i}]", "names an agency outside scope.agencies"))
+        if errors:
+            raise Invalid(errors)
+        scope = {
+            "agencies": agencies,
+            "directions": None if directions is None else [{"from": d["from"], "to": d["to"]} for d in directions],
+            "categories": categories,
+            "purposes": list(dict.fromkeys(raw.get("purposes") or [])),
+            "situations": None if raw.get("situations") is None else list(dict.fromkeys(raw["situations"])),
+        }
+        return scope
+
+    def check_moment(self, value: datetime | None, field: str) -> datetime:
+        if value is None:
+            raise Invalid.field(field, "is required")
+        if value > self.now() + CLOCK_SKEW:
+            raise Invalid.field(field, "is in the future")
+        return value
+
+    def check_method(self, method: str, form_reference: str | None, notes: str | None) -> list[str]:
+        if method not in METHODS:
+            raise Invalid.field("method", "must be written or oral")
+        warnings = []
+        if method == "written" and not (form_reference and form_reference.strip()):
+            warnings.append("a written consent should refer to its signed form (form_reference)")
+        if method == "oral" and not (notes and notes.strip()):
+            warnings.append("an oral consent needs notes on when, how and who was present (FL 27 §)")
+        return warnings
+
+    def check_assessment(self, raw: dict[str, Any] | None) -> dict[str, Any] | None:
+        if raw is None:
+            return None
+        errors = [
+            (f"maturity_assessment.{k}", "is required")
+            for k in ("assessed_by", "assessed_at", "rationale")
+            if not raw.get(k)
+        ]
+        if errors:
+            raise Invalid(errors)
+        return {
+            "assessed_by": raw["assessed_by"],
+            "assessed_at": raw["assessed_at"],
+            "rationale": Personal(str(raw["rationale"])),
+        }
+
+    # -- commands --------------------------------------------------------------------------------
+    def grant_consent(self, request: Request, cmd: dict[str, Any]) -> tuple[int, Any]:
+        self.require(request.actor, *WRITERS)
+
+        def command() -> Outcome:
+            try:
+                youth = self.writable_youth(cmd["youth_id"])
+            except NotFound:
+                raise Invalid.field("youth_id", "no such youth") from None
+            case_id = cmd.get("case_id")
+            if case_id is not None and case_id not in youth.cases:
+                raise Invalid.field("case_id", "is not a case of this youth")
+            givers = self.check_givers(youth, cmd.get("givers") or [], "givers")
+            scope = self.check_scope(cmd.get("scope") or {}, "scope", whole=True)
+            obtained_at = self.check_moment(cmd.get("obtained_at"), "obtained_at")
+            valid_from = cmd.get("valid_from") or obtained_at
+            valid_until = cmd.get("valid_until")
+            if valid_until is not None and valid_until <= valid_from:
+                raise Invalid.field("valid_until", "must be after valid_from")
+            warnings = self.check_method(cmd["method"], cmd.get("form_reference"), cmd.get("notes"))
+            if not scope["purposes"]:
+                warnings.append("a consent should say why information is shared (scope.purposes)")
+            body = {
+                "case_id": case_id,
+                "givers": givers,
+                "maturity_assessment": self.check_assessment(cmd.get("maturity_assessment")),
+                "method": cmd["method"],
+                "form_reference": cmd.get("form_reference"),
+                "notes": Personal.of(cmd.get("notes")),
+                "interpreter_used": bool(cmd.get("interpreter_used", False)),
+                "informed_of_revocation": bool(cmd.get("informed_of_revocation", False)),
+                "copy_given": bool(cmd.get("copy_given", False)),
+                "scope": scope,
+                "obtained_at": obtained_at,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+            }
+            if not body["informed_of_revocation"]:
+                warnings.append("the givers should be told that the consent can be revoked")
+            consent_id = str(uuid.uuid4())
+            youth.record_consent_event(
+                Youth.ConsentGranted, consent_id=consent_id, body=body, actor=request.actor, now=self.now()
+            )
+            state = self.consent_state(youth, consent_id)
+            warnings.extend(state.requirement.warnings)
+            answer = {
+                "id": consent_id,
+                "youth_id": str(youth.id),
+                "status": state.status(self.now()),
+                "missing": list(state.requirement.missing),
+                "warnings": warnings,
+            }
+            return Outcome((youth,), 201, answer, lookups=((f"consent:{consent_id}", str(youth.id)),))
+
+        return self.execute(request, command)
+
+    def _consent_command(
+        self, request: Request, consent_id: str, status: int, build: Any
+    ) -> tuple[int, Any]:
+        self.require(request.actor, *WRITERS)
+
+        def command() -> Outcome:
+            youth = self.youth_of("consent", consent_id, for_update=True)
+            if youth.erased is not None:
+                raise Conflict("the youth's personal data has been erased; the record is closed")
+            state = self.consent_state(youth, consent_id)
+            if state.annulled is not None:
+                raise Conflict("the consent is annulled")
+            build(youth, state)
+            body = self.consent_json(youth, consent_id)
+            return Outcome(
+                (youth,), status, body, render=lambda: self.consent_json(self.youth(youth.id), consent_id)
+            )
+
+        return self.execute(request, command)
+
+    def sign_consent(self, request: Request, consent_id: str, cmd: dict[str, Any]) -> tuple[int, Any]:
+        def build(youth: Youth, state: ConsentState) -> None:
+            if state.revoked is not None:
+                raise Conflict("the consent is revoked")
+            giver = self.check_givers(youth, [cmd.get("giver") or {}], "giver")[0]
+            if Giver.from_json(giver) in state.givers:
+                raise Conflict("this giver has already signed")
+            self.check_method(cmd["method"], cmd.get("form_reference"), cmd.get("notes"))
+            body = {
+                "giver": giver,
+                "maturity_assessment": self.check_assessment(cmd.get("maturity_assessment")),
+                "method": cmd["method"],
+                "form_reference": cmd.get("form_reference"),
+                "notes": Personal.of(cmd.get("notes")),
+                "obtained_at": self.check_moment(cmd.get("obtained_at"), "obtained_at"),
+            }
+            youth.record_consent_event(
+                Youth.ConsentSigned, consent_id=consent_id, body=body, actor=request.actor, now=self.now()
+            )
+
+        return self._consent_command(request, consent_id, 200, build)
+
+    def extend_consent(self, request: Request, consent_id: str, cmd: dict[str, Any]) -> tuple[int, Any]:
+        def build(youth: Youth, state: ConsentState) -> None:
+            if state.revoked is not None:
+                raise Conflict("the consent is revoked; widening needs a new consent")
+            add = self.check_scope(cmd.get("add") or {}, "add", whole=False)
+            if not any(add[f] for f in SCOPE_FIELDS):
+                raise Invalid.field("add", "name what the consent is widened with")
+            givers = self.check_givers(youth, cmd.get("givers") or [], "givers")
+            obtained_at = self.check_moment(cmd.get("obtained_at"), "obtained_at")
+            affirmed = requirement(
+                self.policy,
+                age=age_on(youth.birth_date, obtained_at),
+                guardians=[g for g in youth.guardians.values() if g.active(obtained_at, self.now())],
+                givers=frozenset(Giver.from_json(g) for g in givers),
+                maturity_assessed=state.maturity_assessment is not None,
+            )
+            if affirmed.missing:
+                raise Invalid.field("givers", "widening a consent needs the affirmation of every required giver")
+            self.check_method(cmd["method"], cmd.get("form_reference"), cmd.get("notes"))
+            body = {
+                "add": {k: v for k, v in add.items() if v},
+                "givers": givers,
+                "method": cmd["method"],
+                "form_reference": cmd.get("form_reference"),
+                "notes": Personal.of(cmd.get("notes")),
+                "obtained_at": obtained_at,
+            }
+            youth.record_consent_event(
+                Youth.ConsentExtended, consent_id=consent_id, body=body, actor=request.actor, now=self.now()
+            )
+
+        return self._consent_command(request, consent_id, 200, build)
+
+    def revoke_consent(self, request: Request, consent_id: str, cmd: dict[str, Any]) -> tuple[int, Any]:
+        def build(youth: Youth, state: ConsentState) -> None:
+            if state.revoked is not None:
+                raise Conflict("the consent is already revoked")
+            kind = cmd.get("kind")
+            if kind not in ("full", "partial"):
+                raise Invalid.field("kind", "must be full or partial")
+            revoked_by = self.check_givers(youth, [cmd.get("revoked_by") or {}], "revoked_by")[0]
+            if cmd.get("communicated") not in METHODS:
+                raise Invalid.field("communicated", "must be written or oral")
+            effective_at = self.check_moment(cmd.get("effective_at"), "effective_at")
+            remove: dict[str, Any] = {}
+            if kind == "partial":
+                raw = cmd.get("remove") or {}
+                remove = {k: v for k, v in self.check_scope(raw, "remove", whole=False).items() if v}
+                if not remove:
+                    raise Invalid.field("remove", "a partial revocation names what it removes")
+            body = {
+                "kind": kind,
+                "remove": remove,
+                "revoked_by": revoked_by,
+                "communicated": cmd["communicated"],
+                "notes": Personal.of(cmd.get("notes")),
+                "effective_at": effective_at,
+            }
+            event = Youth.ConsentRevoked if kind == "full" else Youth.ConsentPartiallyRevoked
+            youth.record_consent_event(event, consent_id=consent_id, body=body, actor=request.actor, now=self.now())
+
+        return self._consent_command(request, consent_id, 201, build)
+
+    def annul_consent(self, request: Request, consent_id: str, *, reason: str) -> tuple[int, Any]:
+        def build(youth: Youth, state: ConsentState) -> None:
+            if not reason.strip():
+                raise Invalid.field("reason", "must not be empty")
+            if self.policy.separation_of_duties and state.registered_by == request.actor.actor_id:
+                raise Forbidden("the actor who registered a consent may not annul it (separation of duties)")
+            youth.record_consent_event(
+                Youth.ConsentAnnulled,
+                consent_id=consent_id,
+                body={"reason": Personal(reason.strip())},
+                actor=request.actor,
+                now=self.now(),
+            )
+
+        return self._consent_command(request, consent_id, 201, build)
+
+    # -- views ---------------------------------------------------------------------------------------
+    def consent_state(self, youth: Youth, consent_id: str, *, at: datetime | None = None) -> ConsentState:
+        now = self.now()
+        state = fold(
+            consent_id,
+            youth.consent_facts(consent_id),
+            at=at or now,
+            known_at=now,
+            birth_date=youth.birth_date,
+            guardians=list(youth.guardians.values()),
+            policy=self.policy,
+        )
+        if state is None:
+            raise NotFound("no such consent")
+        return state
+
+    def consent_json(self, youth: Youth, consent_id: str) -> dict[str, Any]:
+        """The consent now, with its history. Events not yet saved show `position: null`: only
+        an Idempotency-Key replay of the command that made them shows that."""
+        now = self.now()
+        state = self.consent_state(youth, consent_id)
+        positions = self.positions(youth.id)
+        grant = state.granted.data
+        history = []
+        for fact in youth.consent_facts(consent_id):
+            entry: dict[str, Any] = {
+                "type": fact.kind,
+                "position": positions.get(fact.version),
+                "occurred_at": iso(fact.effective_at),
+                "recorded_at": iso(fact.recorded_at),
+                "actor_id": fact.actor_id,
+                "agency_id": fact.agency_id,
+            }
+            entry.update({k: _json_value(v) for k, v in fact.data.items() if k not in ("scope",)})
+            if fact.kind == "granted":
+                entry["scope"] = _json_value(fact.data["scope"])
+            history.append(entry)
+        return {
+            "id": consent_id,
+            "youth_id": str(youth.id),
+            "case_id": state.case_id,
+            "status": state.status(now),
+            "missing": list(state.requirement.missing),
+            "warnings": list(state.requirement.warnings),
+            "scope": state.scope.to_json(),
+            "givers": [g.to_json() for g in sorted(state.givers, key=lambda g: (g.party, g.guardian_id or ""))],
+            "maturity_assessment": _json_value(state.maturity_assessment),
+            "method": grant["method"],
+            "form_reference": grant.get("form_reference"),
+            "notes": reveal(grant.get("notes")),
+            "interpreter_used": grant.get("interpreter_used", False),
+            "informed_of_revocation": grant.get("informed_of_revocation", False),
+            "copy_given": grant.get("copy_given", False),
+            "obtained_at": iso(state.granted.effective_at),
+            "valid_from": iso(state.valid_from),
+            "valid_until": iso(state.valid_until) if state.valid_until else None,
+            "rests_on_guardians": state.requirement.rests_on_guardians,
+            "lapses_at": iso(state.lapses_at) if state.lapses_at else None,
+            "registered_by": state.registered_by,
+            "registered_at": iso(state.granted.recorded_at),
+            "annulled": state.annulled is not None or any(f.kind == ANNULLED for f in youth.consent_facts(consent_id)),
+            "history": history,
+        }
+
+    def read_consent(self, request: Request, consent_id: str) -> dict[str, Any]:
+        self.require(request.actor, *READERS)
+        youth = self.youth_of("consent", consent_id)
+        self.log_access(request.actor, "read_consent", str(youth.id), {"consent_id": consent_id})
+        return self.consent_json(youth, consent_id)
+
+    def list_consents(self, request: Request, youth_id: str) -> list[dict[str, Any]]:
+        self.require(request.actor, *READERS)
+        youth = self.youth(youth_id)
+        self.log_access(request.actor, "list_consents", str(youth.id))
+        return [self.consent_json(youth, cid) for cid in youth.consents]

@@ -1,0 +1,257 @@
+"""Use cases of sharing: the decision check (logged as a read) and disclosures, checked and
+recorded in one step on the youth's stream, so a concurrent revocation forces a re-check."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from ledger.application import Outcome, Request
+from ledger.errors import Forbidden, Invalid, NotFound
+from ledger.personal import Personal, reveal
+from ledger.rules import Decision, Question, combine, may_share, statutory_decision
+from ledger.timeutil import iso
+from ledger.usecases.consents import ConsentUseCases
+from ledger.youth import Disclosure, Youth
+
+SHARERS = ("staff", "coordinator")
+
+
+class SharingUseCases(ConsentUseCases):
+    def _own_agency(self, request: Request, from_agency: str, *, auditors: bool) -> None:
+        actor = request.actor
+        if auditors and actor.has("auditor"):
+            return
+        self.require(actor, *SHARERS)
+        if from_agency != actor.agency_id:
+            raise Forbidden("you may ask only about your own agency's information (from_agency)")
+
+    def _youth_for(self, youth_id: str, *, for_update: bool = False) -> Youth:
+        try:
+            return self.youth(youth_id, for_update=for_update)
+        except NotFound:
+            raise Invalid.field("youth_id", "no such youth") from None
+
+    def _category(self, category: str, field: str) -> None:
+        if category not in self.catalogue.category_ids:
+            raise Invalid.field(field, f"unknown category {category}")
+
+    def decide(
+        self,
+        youth: Youth,
+        *,
+        from_agency: str,
+        to_agencies: list[str],
+        categories: list[str],
+        purpose: str | None,
+        situation: str | None,
+        basis: dict[str, Any],
+        at: datetime,
+        known_at: datetime,
+    ) -> Decision:
+        kinds = self.agency_kinds([from_agency], "from_agency")
+        kinds.update(self.agency_kinds(to_agencies, "to_agencies"))
+        parts = []
+        for to_agency in to_agencies:
+            for category in categories:
+                if basis.get("kind") == "statutory":
+                    provision = self.catalogue.provision(basis.get("provision") or "")
+                    if provision is None:
+                        raise Invalid.field("basis.provision", "unknown provision")
+                    parts.append(
+                        statutory_decision(
+                            provision,
+                            from_kind=kinds[from_agency],
+                            to_kind=kinds[to_agency],
+                            birth_date=youth.birth_date,
+                            note=basis.get("note"),
+                            at=at,
+                            known_at=known_at,
+                        )
+                    )
+                else:
+                    question = Question(from_agency, to_agency, category, at, known_at, purpose, situation)
+                    parts.append(may_share(youth, question, self.policy))
+        return combine(parts)
+
+    # -- the check -------------------------------------------------------------------------------
+    def check(self, request: Request, q: dict[str, Any]) -> dict[str, Any]:
+        self._own_agency(request, q["from_agency"], auditors=True)
+        self._category(q["category"], "category")
+        youth = self._youth_for(q["youth_id"])
+        now = self.now()
+        basis: dict[str, Any] = {"kind": "consent"}
+        if q.get("provision"):
+            basis = {"kind": "statutory", "provision": q["provision"], "note": q.get("note")}
+        decision = self.decide(
+            youth,
+            from_agency=q["from_agency"],
+            to_agencies=[q["to_agency"]],
+            categories=[q["category"]],
+            purpose=q.get("purpose"),
+            situation=q.get("situation"),
+            basis=basis,
+            at=q.get("at") or now,
+            known_at=min(q.get("known_at") or now, now),
+        )
+        details: dict[str, object] = {
+            "from_agency": q["from_agency"],
+            "to_agency": q["to_agency"],
+            "category": q["category"],
+            "allowed": decision.allowed,
+            "reasons": sorted(set(decision.codes)),
+        }
+        self.log_access(request.actor, "decision_check", str(youth.id), details)
+        return {**decision.to_json(), "youth_id": str(youth.id)}
+
+    # -- disclosures -----------------------------------------------------------------------------
+    def disclose(self, request: Request, cmd: dict[str, Any]) -> tuple[int, Any]:
+        self._own_agency(request, cmd["from_agency"], auditors=False)
+
+        def command() -> Outcome:
+            errors = []
+            to_agencies = list(dict.fromkeys(cmd.get("to_agencies") or []))
+            categories = list(dict.fromkeys(cmd.get("categories") or []))
+            if not to_agencies:
+                errors.append(("to_agencies", "name at least one recipient"))
+            if cmd["from_agency"] in to_agencies:
+                errors.append(("to_agencies", "an agency does not disclose to itself"))
+            if not categories:
+                errors.append(("categories", "name at least one category"))
+            if not (cmd.get("purpose") or "").strip():
+                errors.append(("purpose", "is required"))
+            basis = cmd.get("basis") or {"kind": "consent"}
+            if basis.get("kind") not in ("consent", "statutory"):
+                errors.append(("basis.kind", "must be consent or statutory"))
+            if errors:
+                raise Invalid(errors)
+            for i, c in enumerate(categories):
+                self._category(c, f"categories[{i}]")
+            now = self.now()
+            retrospective = bool(cmd.get("retrospective", False))
+            occurred_at = cmd.get("occurred_at") or now
+            if occurred_at > now:
+                raise Invalid.field("occurred_at", "is in the future")
+            youth = self._youth_for(cmd["youth_id"], for_update=True)
+            decision = self.decide(
+                youth,
+                from_agency=cmd["from_agency"],
+                to_agencies=to_agencies,
+                categories=categories,
+                purpose=cmd["purpose"],
+                situation=cmd.get("situation"),
+                basis=basis,
+                at=occurred_at,
+                # A documented past disclosure is judged as the ledger knew it then; a live one
+                # by everything the ledger holds now.
+                known_at=occurred_at if retrospective else now,
+            )
+            accepted = decision.allowed or retrospective
+            disclosure_id = str(uuid.uuid4())
+            body = {
+                "from_agency": cmd["from_agency"],
+                "to_agencies": to_agencies,
+                "categories": categories,
+                "purpose": cmd["purpose"],
+                "situation": cmd.get("situation"),
+                "channel": cmd.get("channel"),
+                "recipient_person": Personal.of(cmd.get("recipient_person")),
+                "occurred_at": occurred_at,
+                "retrospective": retrospective,
+                "basis": {
+                    "kind": basis["kind"],
+                    "provision": basis.get("provision"),
+                    "note": Personal.of(basis.get("note")),
+                },
+                "decision": decision.to_json(),
+            }
+            youth.record_disclosure(
+                disclosure_id=disclosure_id, accepted=accepted, body=body, actor=request.actor, now=now
+            )
+            view = self.disclosure_json(youth, youth.disclosures[disclosure_id], {})
+            lookups = ((f"disclosure:{disclosure_id}", str(youth.id)),)
+            if accepted:
+                return Outcome((youth,), 201, {"id": disclosure_id, **view}, lookups=lookups)
+            problem = {
+                "type": "https://consent-ledger.example/problems/disclosure-refused",
+                "title": "Disclosure refused",
+                "status": 403,
+                "detail": "the decision did not allow this disclosure; nothing may be disclosed",
+                "id": disclosure_id,
+                "decision": decision.to_json(),
+            }
+            return Outcome((youth,), 403, problem, lookups=lookups)
+
+        return self.execute(request, command)
+
+    def disclosure_json(self, youth: Youth, d: Disclosure, positions: dict[int, int]) -> dict[str, Any]:
+        data = d.fact.data
+        basis = dict(data["basis"])
+        basis["note"] = reveal(basis.get("note"))
+        basis["consent_ids"] = data["decision"]["consent_ids"] if basis["kind"] == "consent" else []
+        return {
+            "id": d.disclosure_id,
+            "youth_id": str(youth.id),
+            "status": "recorded" if d.accepted else "refused",
+            "from_agency": data["from_agency"],
+            "to_agencies": list(data["to_agencies"]),
+            "categories": list(data["categories"]),
+            "purpose": data["purpose"],
+            "situation": data.get("situation"),
+            "channel": data.get("channel"),
+            "recipient_person": reveal(data.get("recipient_person")),
+            "occurred_at": iso(d.fact.effective_at),
+            "recorded_at": iso(d.fact.recorded_at),
+            "retrospective": bool(data.get("retrospective")),
+            "basis": basis,
+            "decision": data["decision"],
+            "actor_id": d.fact.actor_id,
+            "position": positions.get(d.fact.version),
+        }
+
+    def list_disclosures(
+        self,
+        request: Request,
+        *,
+        youth_id: str | None,
+        agency_id: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        include_refused: bool,
+    ) -> list[dict[str, Any]]:
+        actor = request.actor
+        self.require(actor, "staff", "coordinator", "auditor")
+        if youth_id is None and agency_id is None:
+            raise Invalid.field("youth_id", "give youth_id or agency_id")
+        if youth_id is not None:
+            youth_ids = [youth_id]
+        else:
+            rows = self.database.read(
+                self.database.tables.audit,
+                agency_id=agency_id,
+                types=["youth.disclosure_recorded", "youth.disclosure_refused"],
+                limit=1_000_000,
+            )
+            youth_ids = list(dict.fromkeys(r.youth_id for r in rows if r.youth_id))
+        out = []
+        for yid in youth_ids:
+            youth = self._youth_for(yid) if youth_id else self.youth(yid)
+            positions = self.positions(youth.id)
+            for d in youth.disclosures.values():
+                data = d.fact.data
+                involved = {data["from_agency"], *data["to_agencies"]}
+                if not d.accepted and not include_refused:
+                    continue
+                if agency_id is not None and agency_id not in involved:
+                    continue
+                if actor.has("staff") and not actor.has("auditor", "coordinator") and actor.agency_id not in involved:
+                    continue
+                if since is not None and d.fact.effective_at < since:
+                    continue
+                if until is not None and d.fact.effective_at >= until:
+                    continue
+                out.append(self.disclosure_json(youth, d, positions))
+            self.log_access(actor, "list_disclosures", str(youth.id), {"agency_id": agency_id})
+        out.sort(key=lambda d: (d["position"] is None, d["position"] or 0))
+        return out

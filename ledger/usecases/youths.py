@@ -1,0 +1,281 @@
+"""Use cases of the coordinator's register: youths, guardians and cases (SIG / SSPF)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from ledger.application import Outcome, Request
+from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
+from ledger.identity import InvalidPersonalNumber, parse_personal_number
+from ledger.personal import Personal, reveal
+from ledger.rules import consents_as_of
+from ledger.timeutil import iso, local_date
+from ledger.usecases.registry import RegistryUseCases
+from ledger.youth import Case, Youth
+
+FORMS = ("SIG", "SSPF")
+CUSTODY = ("joint", "sole")
+WRITERS = ("coordinator", "admin")
+READERS = ("coordinator", "staff", "auditor", "admin")
+
+
+def formatted_number(item: Personal | None) -> str | None:
+    digits = reveal(item)
+    return None if digits is None else f"{digits[:8]}-{digits[8:]}"
+
+
+class YouthUseCases(RegistryUseCases):
+    def parse_number(self, text: str, field: str) -> str:
+        try:
+            return parse_personal_number(text, today=local_date(self.now())).digits
+        except InvalidPersonalNumber as e:
+            raise Invalid.field(field, str(e)) from None
+
+    def writable_youth(self, youth_id: str) -> Youth:
+        youth = self.youth(youth_id, for_update=True)
+        if youth.erased is not None:
+            raise Conflict("the youth's personal data has been erased; the record is closed")
+        return youth
+
+    # -- youths --------------------------------------------------------------------------------
+    def register_youth(self, request: Request, *, personal_number: str, name: str | None) -> tuple[int, Any]:
+        self.require(request.actor, *WRITERS)
+
+        def command() -> Outcome:
+            digits = self.parse_number(personal_number, "personal_number")
+            parsed = parse_personal_number(digits, today=local_date(self.now()))
+            key = self.personal_number_key(digits)
+            existing = self.database.read(self.database.tables.lookup, key)
+            if existing is not None:
+                raise AlreadyExists("a youth with this personal number is registered", existing)
+            youth = Youth.register(
+                youth_id=uuid.uuid4(),
+                personal_number=Personal(digits),
+                birth_date=parsed.birth_date,
+                name=Personal.of(name.strip() if name and name.strip() else None),
+                actor=request.actor,
+                now=self.now(),
+            )
+            body = {
+                "id": str(youth.id),
+                "birth_date": parsed.birth_date.isoformat(),
+                "is_coordination_number": parsed.is_coordination_number,
+                "registered_at": iso(youth.created_on),
+            }
+            return Outcome((youth,), 201, body, lookups=((key, str(youth.id)),))
+
+        return self.execute(request, command)
+
+    def youth_json(self, youth: Youth, now: datetime) -> dict[str, Any]:
+        consents = consents_as_of(youth, at=now, known_at=now, policy=self.policy)
+        return {
+            "id": str(youth.id),
+            "personal_number": formatted_number(youth.personal_number),
+            "name": reveal(youth.name),
+            "birth_date": youth.birth_date.isoformat(),
+            "erased": youth.erased is not None,
+            "registered_at": iso(youth.created_on),
+            "guardians": [self.guardian_json(youth, g.guardian_id) for g in youth.guardians.values()],
+            "cases": [self.case_json(youth, c, now, with_alerts=False) for c in youth.cases.values()],
+            "consents": [{"id": c.consent_id, "status": c.status(now)} for c in consents],
+        }
+
+    def read_youth(self, request: Request, youth_id: str) -> dict[str, Any]:
+        self.require(request.actor, *READERS)
+        youth = self.youth(youth_id)
+        self.log_access(request.actor, "read_youth", str(youth.id))
+        return self.youth_json(youth, self.now())
+
+    def find_youths(self, request: Request, personal_number: str) -> list[dict[str, Any]]:
+        self.require(request.actor, *READERS)
+        digits = self.parse_number(personal_number, "personal_number")
+        found = self.database.read(self.database.tables.lookup, self.personal_number_key(digits))
+        self.log_access(request.actor, "find_youth", found, {"found": found is not None})
+        if found is None:
+            return []
+        return [self.youth_json(self.youth(found), self.now())]
+
+    # -- guardians ---------------------------------------------------------------------------------
+    def guardian_json(self, youth: Youth, guardian_id: str) -> dict[str, Any]:
+        g = youth.guardian(guardian_id)
+        return {
+            "guardian_id": g.guardian_id,
+            "youth_id": str(youth.id),
+            "name": reveal(youth.guardian_names.get(g.guardian_id)),
+            "custody": g.custody,
+            "effective_at": iso(g.added.effective_at),
+            "ended_at": iso(g.ended.effective_at) if g.ended else None,
+        }
+
+    def add_guardian(
+        self,
+        request: Request,
+        youth_id: str,
+        *,
+        name: str,
+        personal_number: str | None,
+        custody: str,
+        effective_at: datetime | None,
+    ) -> tuple[int, Any]:
+        self.require(request.actor, *WRITERS)
+
+        def command() -> Outcome:
+            errors = []
+            if not name.strip():
+                errors.append(("name", "must not be empty"))
+            if custody not in CUSTODY:
+                errors.append(("custody", "must be joint or sole"))
+            if errors:
+                raise Invalid(errors)
+            digits = self.parse_number(personal_number, "personal_number") if personal_number else None
+            youth = self.writable_youth(youth_id)
+            guardian_id = str(uuid.uuid4())
+            youth.add_guardian(
+                guardian_id=guardian_id,
+                name=Personal(name.strip()),
+                personal_number=Personal.of(digits),
+                custody=custody,
+                effective_at=effective_at or self.now(),
+                actor=request.actor,
+                now=self.now(),
+            )
+            body = self.guardian_json(youth, guardian_id)
+            return Outcome((youth,), 201, body, lookups=((f"guardian:{guardian_id}", str(youth.id)),))
+
+        return self.execute(request, command)
+
+    def end_guardian(
+        self, request: Request, youth_id: str, guardian_id: str, *, reason: str, effective_at: datetime | None
+    ) -> tuple[int, Any]:
+        self.require(request.actor, *WRITERS)
+
+        def command() -> Outcome:
+            if not reason.strip():
+                raise Invalid.field("reason", "must not be empty")
+            youth = self.writable_youth(youth_id)
+            youth.end_guardian(
+                guardian_id=guardian_id,
+                reason=Personal(reason.strip()),
+                effective_at=effective_at or self.now(),
+                actor=request.actor,
+                now=self.now(),
+            )
+            return Outcome((youth,), 200, self.guardian_json(youth, guardian_id))
+
+        return self.execute(request, command)
+
+    # -- cases ---------------------------------------------------------------------------------------
+    def case_json(self, youth: Youth, case: Case, now: datetime, *, with_alerts: bool = True) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": case.case_id,
+            "youth_id": str(youth.id),
+            "form": case.form,
+            "agencies": list(case.agencies),
+            "coordinator_actor_id": case.coordinator_actor_id,
+            "opened_at": iso(case.opened.recorded_at),
+            "status": "closed" if case.closed_at(now, now) else "open",
+            "closed_at": iso(case.closed.effective_at) if case.closed else None,
+        }
+        if with_alerts:
+            body["alerts"] = self.case_alerts(youth, case, now)
+        return body
+
+    def case_alerts(self, youth: Youth, case: Case, now: datetime) -> list[dict[str, Any]]:
+        """In SIG, when consent covering social services ↔ police is revoked the intervention must
+        end (seed 004, "Avsluta"): surface it on the case until the case is closed."""
+        if case.form != "SIG" or case.closed_at(now, now):
+            return []
+        kinds = {a: self.agency(a).kind for a in case.agencies}
+        social = [a for a, k in kinds.items() if k == "social_services"]
+        police = [a for a, k in kinds.items() if k == "police"]
+        alerts = []
+        for state in consents_as_of(youth, at=now, known_at=now, policy=self.policy):
+            if state.case_id not in (None, case.case_id) or state.annulled:
+                continue
+            granted = state.granted.data["scope"]
+            pairs = [(s, p) for s in social for p in police if s in granted["agencies"] and p in granted["agencies"]]
+            if not pairs:
+                continue
+            lost = state.revoked is not None or not any(state.scope.involves_pair(s, p) for s, p in pairs)
+            if lost:
+                since = state.revoked.effective_at if state.revoked else state.granted.effective_at
+                for fact in youth.consents[state.consent_id]:
+                    if fact.kind in ("revoked", "partially_revoked"):
+                        since = fact.effective_at
+                alerts.append(
+                    {
+                        "code": "SIG_POLICE_CONSENT_REVOKED",
+                        "message": (
+                            "The consent covering social services and police was revoked: the SIG "
+                            "intervention must end (Avsluta)."
+                        ),
+                        "since": iso(since),
+                        "consent_id": state.consent_id,
+                    }
+                )
+        return alerts
+
+    def open_case(
+        self,
+        request: Request,
+        *,
+        youth_id: str,
+        form: str,
+        agencies: list[str],
+        coordinator_actor_id: str | None,
+    ) -> tuple[int, Any]:
+        self.require(request.actor, *WRITERS)
+
+        def command() -> Outcome:
+            if form not in FORMS:
+                raise Invalid.field("form", "must be SIG or SSPF")
+            if not agencies:
+                raise Invalid.field("agencies", "name at least one agency")
+            kinds = self.agency_kinds(agencies, "agencies")
+            try:
+                youth = self.writable_youth(youth_id)
+            except NotFound:
+                raise Invalid.field("youth_id", "no such youth") from None
+            case_id = str(uuid.uuid4())
+            youth.open_case(
+                case_id=case_id,
+                form=form,
+                agencies=list(dict.fromkeys(agencies)),
+                coordinator_actor_id=coordinator_actor_id or request.actor.actor_id,
+                actor=request.actor,
+                now=self.now(),
+            )
+            body = self.case_json(youth, youth.case(case_id), self.now())
+            if form == "SIG" and not {"social_services", "police"} <= set(kinds.values()):
+                body["warnings"] = ["a SIG case always includes social services and the police"]
+            return Outcome((youth,), 201, body, lookups=((f"case:{case_id}", str(youth.id)),))
+
+        return self.execute(request, command)
+
+    def read_case(self, request: Request, case_id: str) -> dict[str, Any]:
+        self.require(request.actor, *READERS)
+        youth = self.youth_of("case", case_id)
+        self.log_access(request.actor, "read_case", str(youth.id), {"case_id": case_id})
+        return self.case_json(youth, youth.case(case_id), self.now())
+
+    def close_case(
+        self, request: Request, case_id: str, *, reason: str, effective_at: datetime | None
+    ) -> tuple[int, Any]:
+        self.require(request.actor, *WRITERS)
+
+        def command() -> Outcome:
+            if not reason.strip():
+                raise Invalid.field("reason", "must not be empty")
+            youth = self.youth_of("case", case_id, for_update=True)
+            youth.close_case(
+                case_id=case_id,
+                reason=Personal(reason.strip()),
+                effective_at=effective_at or self.now(),
+                actor=request.actor,
+                now=self.now(),
+            )
+            return Outcome((youth,), 200, self.case_json(youth, youth.case(case_id), self.now()))
+
+        return self.execute(request, command)

@@ -1,0 +1,320 @@
+"""The Youth aggregate: one stream per youth holding the youth's registration, guardians, cases,
+consents and disclosures, so that a disclosure and the consents it relied on are version-checked
+together. Event bodies only apply facts; every check is in a command method, and time comes in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.actor import Actor
+from ledger.consent import (
+    ANNULLED,
+    EXTENDED,
+    GRANTED,
+    PARTIALLY_REVOKED,
+    REVOKED,
+    SIGNED,
+    Fact,
+    Guardian,
+)
+from ledger.errors import Conflict, Invalid, NotFound
+from ledger.personal import ERASED, Personal
+
+
+@dataclass(frozen=True)
+class Case:
+    case_id: str
+    form: str  # SIG | SSPF
+    agencies: tuple[str, ...]
+    coordinator_actor_id: str | None
+    opened: Fact
+    closed: Fact | None = None
+
+    def closed_at(self, at: datetime, known_at: datetime) -> Fact | None:
+        c = self.closed
+        return c if c is not None and c.recorded_at <= known_at and c.effective_at <= at else None
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    disclosure_id: str
+    accepted: bool
+    fact: Fact  # data: from_agency, to_agencies, categories, purpose, situation, basis, decision, ...
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self.fact.data)
+
+
+class Youth(Aggregate):
+    class Event(Aggregate.Event):
+        actor_id: str
+        agency_id: str
+
+        def fact(self, kind: str, effective_at: datetime | None, data: dict[str, Any]) -> Fact:
+            return Fact(
+                kind=kind,
+                version=self.originator_version,
+                recorded_at=self.timestamp,
+                effective_at=effective_at or self.timestamp,
+                actor_id=self.actor_id,
+                agency_id=self.agency_id,
+                data=data,
+            )
+
+    class Registered(Aggregate.Created, Event):
+        personal_number: Personal
+        birth_date: date
+        name: Personal | None
+
+    class GuardianAdded(Event):
+        guardian_id: str
+        name: Personal
+        personal_number: Personal | None
+        custody: str
+        effective_at: datetime
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("guardian_added", self.effective_at, {"custody": self.custody})
+            youth.guardians[self.guardian_id] = Guardian(self.guardian_id, self.custody, fact)
+            youth.guardian_names[self.guardian_id] = self.name
+
+    class GuardianEnded(Event):
+        guardian_id: str
+        reason: Personal
+        effective_at: datetime
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("guardian_ended", self.effective_at, {"reason": self.reason})
+            youth.guardians[self.guardian_id] = replace(youth.guardians[self.guardian_id], ended=fact)
+
+    class CaseOpened(Event):
+        case_id: str
+        form: str
+        agencies: list[str]
+        coordinator_actor_id: str | None
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("case_opened", None, {})
+            youth.cases[self.case_id] = Case(
+                self.case_id, self.form, tuple(self.agencies), self.coordinator_actor_id, fact
+            )
+
+    class CaseClosed(Event):
+        case_id: str
+        reason: Personal
+        effective_at: datetime
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("case_closed", self.effective_at, {"reason": self.reason})
+            youth.cases[self.case_id] = replace(youth.cases[self.case_id], closed=fact)
+
+    class ConsentEvent(Event):
+        consent_id: str
+        body: dict[str, Any]
+
+        kind = ""
+
+        def effective_at(self) -> datetime | None:
+            value = self.body.get("obtained_at") or self.body.get("effective_at")
+            return value if isinstance(value, datetime) else None
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact(self.kind, self.effective_at(), self.body)
+            youth.consents.setdefault(self.consent_id, []).append(fact)
+
+    class ConsentGranted(ConsentEvent):
+        kind = GRANTED
+
+    class ConsentSigned(ConsentEvent):
+        kind = SIGNED
+
+    class ConsentExtended(ConsentEvent):
+        kind = EXTENDED
+
+    class ConsentRevoked(ConsentEvent):
+        kind = REVOKED
+
+    class ConsentPartiallyRevoked(ConsentEvent):
+        kind = PARTIALLY_REVOKED
+
+    class ConsentAnnulled(ConsentEvent):
+        kind = ANNULLED
+
+    class DisclosureEvent(Event):
+        disclosure_id: str
+        body: dict[str, Any]
+
+        accepted = True
+
+        def apply(self, youth: Youth) -> None:
+            occurred = self.body.get("occurred_at")
+            fact = self.fact("disclosure", occurred if isinstance(occurred, datetime) else None, self.body)
+            youth.disclosures[self.disclosure_id] = Disclosure(self.disclosure_id, self.accepted, fact)
+
+    class DisclosureRecorded(DisclosureEvent):
+        accepted = True
+
+    class DisclosureRefused(DisclosureEvent):
+        accepted = False
+
+    class Erased(Event):
+        reason: str
+
+        def apply(self, youth: Youth) -> None:
+            youth.erased = self.fact("erased", None, {"reason": self.reason})
+            youth.personal_number = ERASED
+            youth.name = ERASED if youth.name is not None else None
+            youth.guardian_names = dict.fromkeys(youth.guardian_names, ERASED)
+
+    def __init__(self, personal_number: Personal, birth_date: date, name: Personal | None) -> None:
+        self.personal_number = personal_number
+        self.birth_date = birth_date
+        self.name = name
+        self.guardians: dict[str, Guardian] = {}
+        self.guardian_names: dict[str, Personal] = {}
+        self.cases: dict[str, Case] = {}
+        self.consents: dict[str, list[Fact]] = {}
+        self.disclosures: dict[str, Disclosure] = {}
+        self.erased: Fact | None = None
+
+    # -- commands -------------------------------------------------------------------------
+    @classmethod
+    def register(
+        cls,
+        *,
+        youth_id: UUID,
+        personal_number: Personal,
+        birth_date: date,
+        name: Personal | None,
+        actor: Actor,
+        now: datetime,
+    ) -> Youth:
+        return cls._create(
+            cls.Registered,
+            id=youth_id,
+            personal_number=personal_number,
+            birth_date=birth_date,
+            name=name,
+            actor_id=actor.actor_id,
+            agency_id=actor.agency_id,
+            timestamp=now,
+        )
+
+    def _trigger(self, event_class: type[Youth.Event], actor: Actor, now: datetime, **kw: Any) -> None:
+        self.trigger_event(
+            event_class, actor_id=actor.actor_id, agency_id=actor.agency_id, timestamp=now, **kw
+        )
+
+    def add_guardian(
+        self,
+        *,
+        guardian_id: str,
+        name: Personal,
+        personal_number: Personal | None,
+        custody: str,
+        effective_at: datetime,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        self._trigger(
+            self.GuardianAdded,
+            actor,
+            now,
+            guardian_id=guardian_id,
+            name=name,
+            personal_number=personal_number,
+            custody=custody,
+            effective_at=effective_at,
+        )
+
+    def end_guardian(
+        self, *, guardian_id: str, reason: Personal, effective_at: datetime, actor: Actor, now: datetime
+    ) -> None:
+        guardian = self.guardian(guardian_id)
+        if guardian.ended is not None:
+            raise Conflict("the guardian has already been ended")
+        if effective_at < guardian.added.effective_at:
+            raise Invalid.field("effective_at", "is before the guardian was added")
+        self._trigger(
+            self.GuardianEnded, actor, now, guardian_id=guardian_id, reason=reason, effective_at=effective_at
+        )
+
+    def open_case(
+        self,
+        *,
+        case_id: str,
+        form: str,
+        agencies: list[str],
+        coordinator_actor_id: str | None,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        self._trigger(
+            self.CaseOpened,
+            actor,
+            now,
+            case_id=case_id,
+            form=form,
+            agencies=agencies,
+            coordinator_actor_id=coordinator_actor_id,
+        )
+
+    def close_case(
+        self, *, case_id: str, reason: Personal, effective_at: datetime, actor: Actor, now: datetime
+    ) -> None:
+        case = self.case(case_id)
+        if case.closed is not None:
+            raise Conflict("the case is already closed")
+        self._trigger(self.CaseClosed, actor, now, case_id=case_id, reason=reason, effective_at=effective_at)
+
+    def record_consent_event(
+        self,
+        event_class: type[Youth.ConsentEvent],
+        *,
+        consent_id: str,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        if event_class is not self.ConsentGranted:
+            self.consent_facts(consent_id)
+        self._trigger(event_class, actor, now, consent_id=consent_id, body=body)
+
+    def record_disclosure(
+        self, *, disclosure_id: str, accepted: bool, body: dict[str, Any], actor: Actor, now: datetime
+    ) -> None:
+        event_class = self.DisclosureRecorded if accepted else self.DisclosureRefused
+        self._trigger(event_class, actor, now, disclosure_id=disclosure_id, body=body)
+
+    def erase(self, *, reason: str, actor: Actor, now: datetime) -> None:
+        if self.erased is not None:
+            raise Conflict("the youth's personal data is already erased")
+        self._trigger(self.Erased, actor, now, reason=reason)
+
+    # -- queries --------------------------------------------------------------------------
+    def guardian(self, guardian_id: str) -> Guardian:
+        try:
+            return self.guardians[guardian_id]
+        except KeyError:
+            raise NotFound("no such guardian for this youth") from None
+
+    def case(self, case_id: str) -> Case:
+        try:
+            return self.cases[case_id]
+        except KeyError:
+            raise NotFound("no such case") from None
+
+    def consent_facts(self, consent_id: str) -> list[Fact]:
+        try:
+            return self.consents[consent_id]
+        except KeyError:
+            raise NotFound("no such consent") from None
+
+    def guardians_known(self, known_at: datetime) -> list[Guardian]:
+        return [g for g in self.guardians.values() if g.added.recorded_at <= known_at]
