@@ -1,9 +1,47 @@
-"""The ledger as one object, and how to open it from configuration."""
+"""The ledger as one object, and how to open it on a store named by a URL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from ledger.catalogue import Catalogue
+from ledger.policy import DEFAULT_POLICY, ConsentPolicy
+from ledger.store.database import ensure_postgres_schema, store_env
 from ledger.usecases.sharing import SharingUseCases
 
 
 class Ledger(SharingUseCases):
     """Every use case of the consent ledger over one event store."""
+
+
+def prepare_store(url: str) -> None:
+    """The explicit set-up step: create the schema and tables once, before any worker starts
+    (concurrent CREATE TABLE at start-up can fail on PostgreSQL)."""
+    env = store_env(url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        ensure_postgres_schema(env)
+    env["CREATE_TABLE"] = "y"
+    Ledger(env, clock=_never, master_key=bytes(32)).close()
+
+
+def open_ledger(
+    url: str,
+    *,
+    clock: Callable[[], datetime],
+    master_key: bytes,
+    policy: ConsentPolicy = DEFAULT_POLICY,
+    catalogue: Catalogue | None = None,
+    create_tables: bool = True,
+    extra_env: Mapping[str, str] | None = None,
+) -> Ledger:
+    env = store_env(url)
+    if create_tables and env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        ensure_postgres_schema(env)
+    env["CREATE_TABLE"] = "y" if create_tables else "n"
+    env.update(extra_env or {})
+    return Ledger(env, clock=clock, master_key=master_key, policy=policy, catalogue=catalogue)
+
+
+def _never() -> datetime:
+    raise RuntimeError("the set-up step reads no clock")

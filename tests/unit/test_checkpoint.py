@@ -178,6 +178,14 @@ def test_signature_line_renamed_to_claim_the_trusted_name_is_ignored_not_trusted
         verify_checkpoint(note, LOG_NAME, LOG_PUB)
 
 
+def test_trusted_signature_line_renamed_to_another_name_no_longer_counts() -> None:
+    # Name and key ID together identify a key; a matching ID under another name is a stranger.
+    note = sign_checkpoint(CHECKPOINT, LOG_NAME, LOG_KEY)
+    renamed = note.replace(f"\u2014 {LOG_NAME} ", "\u2014 impostor ")
+    with pytest.raises(NoteError, match="no signature"):
+        verify_checkpoint(renamed, LOG_NAME, LOG_PUB)
+
+
 def test_forged_signature_carrying_the_trusted_key_id_is_rejected() -> None:
     note = sign_checkpoint(CHECKPOINT, LOG_NAME, LOG_KEY)
     body = note.split("\n\n")[0]

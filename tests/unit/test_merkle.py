@@ -455,9 +455,9 @@ def test_inclusion_proof_fails_when_truncated_or_extended(index: int) -> None:
     proof = inclusion_path_of(index, LEAVES_N)
     with pytest.raises(ProofError):
         verify_inclusion(index, N, LEAVES_N[index], proof[:-1], ROOT_N)
-    with pytest.raises(ProofError):
+    with pytest.raises(ProofError, match="needs"):
         verify_inclusion(index, N, LEAVES_N[index], [*proof, proof[0]], ROOT_N)
-    with pytest.raises(ProofError):
+    with pytest.raises(ProofError, match="needs"):
         verify_inclusion(index, N, LEAVES_N[index], [EMPTY_ROOT, *proof], ROOT_N)
 
 
@@ -477,6 +477,13 @@ def test_inclusion_proof_for_a_single_leaf_tree_is_empty_and_binds_the_leaf() ->
         verify_inclusion(0, 1, LEAVES_N[1], [], LEAVES_N[0])
     with pytest.raises(ProofError):
         verify_inclusion(0, 1, b"", [], b"")
+
+
+def test_inclusion_proof_for_an_index_equal_to_the_size_is_refused() -> None:
+    # Shaped like leaf 1's proof in a 2-leaf tree, so only the range check stops it.
+    verify_inclusion(1, 2, LEAVES_N[1], [LEAVES_N[0]], root_of(LEAVES_N[:2]))
+    with pytest.raises(ProofError, match="beyond"):
+        verify_inclusion(1, 1, LEAVES_N[1], [LEAVES_N[0]], root_of(LEAVES_N[:2]))
 
 
 def test_inclusion_verifier_rejects_out_of_range_and_negative_arguments() -> None:
