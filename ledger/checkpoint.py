@@ -199,24 +199,31 @@ def _split_note(note: str) -> tuple[str, list[_Signature]]:
     return text, signatures
 
 
+def _ed25519_valid(verifier: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+    if len(signature) != _ED25519_SIG_SIZE:
+        return False
+    try:
+        verifier.verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
 def verify_note(note: str, key_name: str, public_key: bytes) -> str:
     """Return the note text if the given key signed it; signatures by other keys are ignored."""
     kid = key_id(key_name, public_key)
     text, signatures = _split_note(note)
     verifier = Ed25519PublicKey.from_public_bytes(public_key)
+    message = text.encode("utf-8")
     verified = False
     for sig in signatures:
         # Same name or same ID alone is another key (C2SP): skip it, do not fail on it.
         if sig.name != key_name or sig.key_id != kid:
             continue
-        try:
-            if len(sig.signature) != _ED25519_SIG_SIZE:
-                raise InvalidSignature
-            verifier.verify(sig.signature, text.encode("utf-8"))
-        except InvalidSignature as exc:
+        if not _ed25519_valid(verifier, sig.signature, message):
             # A bad signature from the trusted key means tampering, not a foreign witness.
             msg = f"signature by {key_name} ({kid.hex()}) does not verify"
-            raise NoteError(msg) from exc
+            raise NoteError(msg)
         verified = True
     if not verified:
         msg = f"note carries no signature by {key_name} ({kid.hex()})"

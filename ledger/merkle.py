@@ -1,7 +1,5 @@
-"""RFC 6962 / RFC 9162 Merkle log: hashing, canonical leaf bytes, proofs and their verification.
-
-Owns the tree arithmetic only: storage is reached through the `NodeStore` protocol, and nothing
-here does I/O.
+"""RFC 6962 / RFC 9162 Merkle log: leaf bytes, hashing, proof generation and verification.
+Owns the tree arithmetic only; storage is reached through the `NodeStore` protocol (no I/O here).
 """
 
 from __future__ import annotations
@@ -252,8 +250,10 @@ def root_from_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence
     _check_hash("leaf hash", leaf_hash)
     inner, border = _decomp_inclusion(index, size)
     if len(proof) != inner + border:
-        msg = f"inclusion proof has {len(proof)} hashes; index {index} of size {size} needs "
-        msg += f"{inner + border}"
+        msg = (
+            f"inclusion proof has {len(proof)} hashes; index {index} of size {size} "
+            f"needs {inner + border}"
+        )
         raise ProofError(msg)
     _check_proof_hashes(proof)
     seed = _chain_inner(leaf_hash, proof[:inner], index)
@@ -312,8 +312,10 @@ def verify_consistency(
     # when the first tree is itself perfect: then the seed is its root and is left out.
     start = 0 if first == 1 << shift else 1
     if len(proof) != start + inner + border:
-        msg = f"consistency proof from {first} to {second} has {len(proof)} hashes; expected "
-        msg += f"{start + inner + border}"
+        msg = (
+            f"consistency proof from {first} to {second} has {len(proof)} hashes; "
+            f"expected {start + inner + border}"
+        )
         raise ProofError(msg)
     seed = proof[0] if start else first_root
     rest = proof[start:]

@@ -8,10 +8,10 @@ from datetime import datetime
 from ledger.catalogue import Catalogue
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
 from ledger.store.database import ensure_postgres_schema, store_env
-from ledger.usecases.sharing import SharingUseCases
+from ledger.usecases.maintenance import MaintenanceUseCases
 
 
-class Ledger(SharingUseCases):
+class Ledger(MaintenanceUseCases):
     """Every use case of the consent ledger over one event store."""
 
 

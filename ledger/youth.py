@@ -23,7 +23,7 @@ from ledger.consent import (
     Guardian,
 )
 from ledger.errors import Conflict, Invalid, NotFound
-from ledger.personal import ERASED, Personal
+from ledger.personal import ERASED, Personal, erase_all
 
 
 @dataclass(frozen=True)
@@ -167,10 +167,21 @@ class Youth(Aggregate):
         reason: str
 
         def apply(self, youth: Youth) -> None:
+            # What the process already decrypted goes too, so that the aggregate cache agrees
+            # with a replay after the key is destroyed.
             youth.erased = self.fact("erased", None, {"reason": self.reason})
             youth.personal_number = ERASED
             youth.name = ERASED if youth.name is not None else None
             youth.guardian_names = dict.fromkeys(youth.guardian_names, ERASED)
+            youth.consents = {c: [_erased(f) for f in facts] for c, facts in youth.consents.items()}
+            youth.guardians = {
+                g: replace(x, added=_erased(x.added), ended=x.ended and _erased(x.ended))
+                for g, x in youth.guardians.items()
+            }
+            youth.cases = {c: replace(x, closed=x.closed and _erased(x.closed)) for c, x in youth.cases.items()}
+            youth.disclosures = {
+                d: replace(x, fact=_erased(x.fact)) for d, x in youth.disclosures.items()
+            }
 
     def __init__(self, personal_number: Personal, birth_date: date, name: Personal | None) -> None:
         self.personal_number = personal_number
@@ -318,3 +329,9 @@ class Youth(Aggregate):
 
     def guardians_known(self, known_at: datetime) -> list[Guardian]:
         return [g for g in self.guardians.values() if g.added.recorded_at <= known_at]
+
+
+def _erased(fact: Fact) -> Fact:
+    data = erase_all(dict(fact.data))
+    assert isinstance(data, dict)
+    return replace(fact, data=data)

@@ -366,9 +366,10 @@ class Tables:
             cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
             cur.execute(self.q("INSERT INTO {p}ledger_lookup VALUES (?, ?)"), (key, youth_id))
 
-    def unindex(self, cur: Any, keys: Sequence[str]) -> None:
-        for key in keys:
-            cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
+    def unindex_youth(self, cur: Any, youth_id: str, *, prefix: str) -> None:
+        cur.execute(
+            self.q("DELETE FROM {p}ledger_lookup WHERE youth_id = ? AND key LIKE ?"), (youth_id, prefix + "%")
+        )
 
 
 def _first(row: Any) -> Any:

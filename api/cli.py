@@ -1,0 +1,158 @@
+"""The `ledger` command: serve, token, verify, erase, rebuild. Each reads the same configuration
+as the server (environment, or a `.env` file)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from api.clock import system_clock
+from api.settings import Settings, SettingsError
+from ledger.actor import ROLES, SYSTEM, Actor
+from ledger.application import Request
+from ledger.errors import LedgerError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ledger", description="The consent ledger.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API and the web pages")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    token = sub.add_parser("token", help="mint a token and print it")
+    token.add_argument("--agency", required=True)
+    token.add_argument("--actor", required=True)
+    token.add_argument("--role", action="append", required=True, choices=ROLES)
+    token.add_argument("--expires-in-days", type=float)
+    verify = sub.add_parser("verify", help="re-read the store and check every leaf, the tree and the checkpoints")
+    verify.add_argument("--bundle", type=Path, help="check an evidence bundle offline, without the database")
+    erase = sub.add_parser("erase", help="crypto-shred a youth's personal data")
+    erase.add_argument("--youth", required=True)
+    erase.add_argument("--reason", required=True)
+    sub.add_parser("rebuild", help="rebuild every projection (index) from the events")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "verify" and args.bundle:
+            return verify_bundle(args.bundle)
+        settings = Settings.from_env()
+        return COMMANDS[args.command](settings, args)
+    except (SettingsError, LedgerError) as e:
+        print(f"ledger {args.command}: {e}", file=sys.stderr)
+        return 2
+
+
+def run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ledger.service import prepare_store
+
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    prepare_store(settings.database_url)
+    if not settings.admin_token:
+        print(
+            "No LEDGER_ADMIN_TOKEN is set. Mint the first admin token with:\n"
+            "  .venv/bin/ledger token --agency ledger-admin --actor admin --role admin",
+            file=sys.stderr,
+        )
+    print(f"Serving the consent ledger on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    uvicorn.run("api.main:worker_app", factory=True, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def run_token(settings: Settings, args: argparse.Namespace) -> int:
+    from api.main import build_ledger
+
+    ledger = build_ledger(settings, system_clock)
+    try:
+        secret = secrets.token_urlsafe(32)
+        holder = Actor(args.actor, args.agency, frozenset(args.role))
+        expires = system_clock() + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+        ledger.bootstrap_token(secret, agency_id=holder.agency_id, actor_id=holder.actor_id, roles=sorted(holder.roles))
+        if expires is not None:
+            print("note: --expires-in-days applies to tokens minted through the API", file=sys.stderr)
+        print(secret)
+    finally:
+        ledger.close()
+    return 0
+
+
+def run_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from api.main import build_integrity, build_ledger
+
+    ledger = build_ledger(settings, system_clock)
+    try:
+        integrity = build_integrity(settings, ledger)
+
+        def progress(done: int, total: int) -> None:
+            if total and (done == total or done % 50_000 == 0):
+                print(f"verified {done}/{total} leaves", file=sys.stderr)
+
+        report = integrity.verify(progress)
+    finally:
+        ledger.close()
+    if report.ok:
+        print(f"OK: {report.tree_size} leaves, {report.checkpoints_checked} checkpoints verified")
+        return 0
+    where = f"position {report.first_bad_position}" if report.first_bad_position is not None else "the log"
+    print(f"FAILED at {where}: {report.problem}")
+    return 1
+
+
+def verify_bundle(path: Path) -> int:
+    from ledger.checkpoint import verify_bundle as check
+
+    try:
+        bundle = json.loads(path.read_text("utf-8"))
+        checkpoint = check(bundle)
+    except (OSError, ValueError) as e:
+        print(f"FAILED: {e}")
+        return 1
+    print(
+        f"OK: leaf {bundle['position']} is in the log {checkpoint.origin} of size {checkpoint.size}, "
+        f"signed by {bundle['key_name']}"
+    )
+    return 0
+
+
+def run_erase(settings: Settings, args: argparse.Namespace) -> int:
+    from api.main import build_ledger
+
+    ledger = build_ledger(settings, system_clock)
+    try:
+        operator = Request(Actor("ledger-cli", SYSTEM.agency_id, frozenset({"admin"})))
+        result = ledger.erase(operator, args.youth, reason=args.reason)
+    finally:
+        ledger.close()
+    print(json.dumps(result))
+    return 0
+
+
+def run_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from api.main import build_ledger
+
+    ledger = build_ledger(settings, system_clock)
+    try:
+        count = ledger.rebuild_indexes(lambda n: print(f"reindexed {n} events", file=sys.stderr))
+    finally:
+        ledger.close()
+    print(f"rebuilt the indexes from {count} events")
+    return 0
+
+
+COMMANDS = {
+    "serve": run_serve,
+    "token": run_token,
+    "verify": run_verify,
+    "erase": run_erase,
+    "rebuild": run_rebuild,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

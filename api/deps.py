@@ -1,0 +1,93 @@
+"""Dependencies declared once: the ledger, the caller, the command context, pagination."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from ledger.actor import Actor
+from ledger.application import Request as LedgerRequest
+from ledger.errors import DisclosureRefused, Invalid, Unauthenticated
+from ledger.service import Ledger
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+def current_actor(
+    ledger: LedgerDep, authorization: Annotated[str | None, Header()] = None
+) -> Actor:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    return ledger.authenticate(authorization[7:].strip())
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def reader(actor: CurrentActor) -> LedgerRequest:
+    return LedgerRequest(actor)
+
+
+Reader = Annotated[LedgerRequest, Depends(reader)]
+
+
+def command(actor: Actor, key: str | None, request: Request, body: BaseModel | None) -> LedgerRequest:
+    """A command's context: who, and the Idempotency-Key with the fingerprint of this request."""
+    payload = body.model_dump(mode="json", by_alias=True) if body is not None else None
+    fingerprint = LedgerRequest.fingerprint_of(request.method, request.url.path, payload)
+    return LedgerRequest(actor, idempotency_key=key, fingerprint=fingerprint)
+
+
+def respond(result: tuple[int, Any]) -> JSONResponse:
+    status, body = result
+    if status == 403 and isinstance(body, dict) and "decision" in body:
+        raise DisclosureRefused(body.get("detail", "refused"), body)
+    return JSONResponse(body, status_code=status)
+
+
+class Page:
+    """`limit` (default 100, max 1000) and an opaque `cursor`."""
+
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: Annotated[str | None, Query(max_length=100)] = None,
+    ) -> None:
+        self.limit = limit
+        self.offset = decode_cursor(cursor)
+
+    def of(self, items: list[Any]) -> dict[str, Any]:
+        end = self.offset + self.limit
+        more = end < len(items)
+        return {"items": items[self.offset : end], "next_cursor": encode_cursor(end) if more else None}
+
+
+PageDep = Annotated[Page, Depends(Page)]
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{value}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "o" or not value.isdigit():
+            raise ValueError
+        return int(value)
+    except ValueError:
+        raise Invalid.field("cursor", "is not a cursor this server gave") from None

@@ -1,0 +1,107 @@
+"""One table from domain errors to RFC 9457 problem+json answers, and the handlers that use it.
+Nothing else in the API builds an error answer; a client never sees a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eventsourcing.persistence import OperationalError, PersistenceError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.errors import (
+    AlreadyExists,
+    Conflict,
+    DisclosureRefused,
+    Forbidden,
+    IdempotencyConflict,
+    Invalid,
+    LedgerError,
+    NotFound,
+    Unauthenticated,
+)
+
+log = logging.getLogger("ledger.api")
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://consent-ledger.example/problems/"
+
+# Most specific first: the first matching class decides the status.
+STATUS: list[tuple[type[LedgerError], int, str]] = [
+    (Invalid, 422, "invalid-input"),
+    (NotFound, 404, "not-found"),
+    (AlreadyExists, 409, "already-exists"),
+    (IdempotencyConflict, 409, "idempotency-key-reused"),
+    (Conflict, 409, "conflict"),
+    (Unauthenticated, 401, "unauthenticated"),
+    (Forbidden, 403, "forbidden"),
+    (DisclosureRefused, 403, "disclosure-refused"),
+]
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def status_of(error: LedgerError) -> tuple[int, str]:
+    for cls, status, slug in STATUS:
+        if isinstance(error, cls):
+            return status, slug
+    return 400, "bad-request"
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "body"
+
+
+async def on_ledger_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LedgerError)
+    if isinstance(exc, DisclosureRefused):
+        return JSONResponse(exc.body, status_code=403, media_type=PROBLEM)
+    status, slug = status_of(exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, Invalid):
+        extra["errors"] = [{"field": f, "message": m} for f, m in exc.errors]
+    if isinstance(exc, AlreadyExists):
+        extra["existing_id"] = exc.existing_id
+    return problem(status, slug, exc.title, exc.detail, **extra)
+
+
+async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "invalid-input", "Invalid input", detail, errors=errors)
+
+
+async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, "http-error", str(exc.detail), str(exc.detail))
+
+
+async def on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem(503, "store-unavailable", "Store unavailable", "the store did not answer; try again")
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # The type only: messages and tracebacks may carry personal data.
+    log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem(500, "internal-error", "Internal error", "the ledger could not complete the request")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(LedgerError, on_ledger_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(OperationalError, on_store_unavailable)
+    app.add_exception_handler(PersistenceError, on_unexpected)
+    app.add_exception_handler(Exception, on_unexpected)

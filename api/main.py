@@ -1,0 +1,105 @@
+"""The FastAPI application: wiring settings, the ledger, integrity and routes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from api import errors
+from api.clock import system_clock
+from api.metrics import Metrics
+from api.routes import admin, consents, integrity, ops, sharing, youths
+from api.settings import Settings
+from ledger.catalogue import load_catalogue
+from ledger.integrity import IntegrityService
+from ledger.keys import KeyDirectory
+from ledger.policy import load_policy
+from ledger.service import Ledger, open_ledger
+
+log = logging.getLogger("ledger.api")
+BOOTSTRAP_AGENCY = "ledger-admin"
+
+
+def build_ledger(settings: Settings, clock: Callable[[], datetime], *, create_tables: bool = True) -> Ledger:
+    keys = KeyDirectory(settings.key_dir)
+    env = settings.env or {}
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return open_ledger(
+        settings.database_url,
+        clock=clock,
+        master_key=keys.master_key(env),
+        policy=load_policy(settings.policy_file),
+        catalogue=load_catalogue(settings.catalogue_file),
+        create_tables=create_tables,
+    )
+
+
+def build_integrity(settings: Settings, ledger: Ledger) -> IntegrityService:
+    key_name, private_key = KeyDirectory(settings.key_dir).signing_key(settings.env or {})
+    return IntegrityService(
+        ledger.database, origin=settings.origin, key_name=key_name, private_key=private_key, clock=ledger.clock
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = system_clock,
+    create_tables: bool = True,
+    ledger: Ledger | None = None,
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = ledger is None
+        app.state.ledger = ledger or build_ledger(settings, clock, create_tables=create_tables)
+        app.state.integrity = build_integrity(settings, app.state.ledger)
+        if settings.admin_token:
+            app.state.ledger.bootstrap_token(
+                settings.admin_token, agency_id=BOOTSTRAP_AGENCY, actor_id="admin", roles=["admin"]
+            )
+        stop = threading.Event()
+        signer = threading.Thread(target=_sign_periodically, args=(app, settings, stop), daemon=True)
+        signer.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            signer.join(timeout=5)
+            if own:
+                app.state.ledger.close()
+
+    app = FastAPI(
+        title="Consent ledger",
+        version="1",
+        summary="Consents and information sharing around young people in SIG and SSPF cooperation.",
+        lifespan=lifespan,
+    )
+    app.state.metrics = Metrics()
+    app.middleware("http")(app.state.metrics.middleware)
+    errors.install(app)
+    for module in (ops, admin, youths, consents, sharing, integrity):
+        app.include_router(module.router)
+    return app
+
+
+def worker_app() -> FastAPI:
+    """For `ledger serve`: the tables were made by the serve command before workers started."""
+    return create_app(Settings.from_env(), create_tables=False)
+
+
+def _sign_periodically(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    interval = max(settings.checkpoint_interval.total_seconds(), 1.0)
+    while not stop.wait(interval):
+        try:
+            app.state.integrity.maybe_checkpoint(settings.checkpoint_interval)
+        except Exception as e:  # keep signing on the next tick; the log says why, without data
+            log.error("periodic checkpoint failed: %s", type(e).__name__)

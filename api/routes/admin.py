@@ -1,0 +1,42 @@
+"""Administration: tokens, agencies and the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentActor, IdempotencyKey, LedgerDep, PageDep, command, respond
+from api.schemas import AgencyIn, TokenIn
+
+router = APIRouter(prefix="/v1", tags=["administration"])
+
+
+@router.post("/tokens", status_code=201, summary="Mint a token (admin)")
+def issue_token(body: TokenIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+    ctx = command(actor, key, request, body)
+    return respond(
+        ledger.issue_token(
+            ctx, agency_id=body.agency_id, actor_id=body.actor_id, roles=list(body.roles), expires_at=body.expires_at
+        )
+    )
+
+
+@router.post("/agencies", status_code=201, summary="Register an agency (admin)")
+def register_agency(body: AgencyIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+    ctx = command(actor, key, request, body)
+    return respond(
+        ledger.register_agency(ctx, agency_id=body.id, name=body.name, kind=body.kind, municipality=body.municipality)
+    )
+
+
+@router.get("/agencies", summary="List agencies")
+def list_agencies(ledger: LedgerDep, actor: CurrentActor, page: PageDep) -> dict[str, Any]:
+    items, _ = ledger.list_agencies(after=-1, limit=1_000_000)
+    return page.of(items)
+
+
+@router.get("/catalogue", summary="Categories, purposes, situations and statutory provisions")
+def catalogue(ledger: LedgerDep, actor: CurrentActor) -> dict[str, Any]:
+    return ledger.catalogue.as_json()

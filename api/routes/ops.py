@@ -1,0 +1,37 @@
+"""Operations: liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from api.deps import LedgerDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The store answers and the read side is current")
+def readyz(ledger: LedgerDep) -> JSONResponse:
+    try:
+        size = ledger.database.read(ledger.database.tables.tree_size)
+    except Exception as e:  # any store failure means: not ready
+        return JSONResponse({"status": "unavailable", "reason": type(e).__name__}, status_code=503)
+    # The indexes are written in the events' own transaction, so they are never behind.
+    return JSONResponse({"status": "ready", "tree_size": size, "projections_lag": 0})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+def metrics(request: Request, ledger: LedgerDep) -> PlainTextResponse:
+    try:
+        size = ledger.database.read(ledger.database.tables.tree_size)
+    except Exception:  # metrics must answer even when the store does not
+        size = None
+    body = request.app.state.metrics.render(size)
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4")

@@ -1,0 +1,41 @@
+"""Decisions and disclosures (staff): the check, and the checked-and-recorded disclosure."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+
+from api.deps import CurrentActor, IdempotencyKey, LedgerDep, PageDep, Reader, command, respond
+from api.schemas import CheckIn, DisclosureIn, command_dict
+
+router = APIRouter(prefix="/v1", tags=["decisions and disclosures"])
+
+
+@router.post("/decisions/check", summary="May this agency share this about this youth with that agency?")
+def check(body: CheckIn, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
+    return ledger.check(ctx, command_dict(body))
+
+
+@router.post("/disclosures", status_code=201, summary="Check and record a disclosure in one step")
+def disclose(body: DisclosureIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+    return respond(ledger.disclose(command(actor, key, request, body), command_dict(body)))
+
+
+@router.get("/disclosures", summary="Disclosures about a youth or involving an agency")
+def list_disclosures(
+    ledger: LedgerDep,
+    ctx: Reader,
+    page: PageDep,
+    youth_id: str | None = None,
+    agency_id: str | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    include_refused: Annotated[bool, Query()] = False,
+) -> dict[str, Any]:
+    items = ledger.list_disclosures(
+        ctx, youth_id=youth_id, agency_id=agency_id, since=since, until=until, include_refused=include_refused
+    )
+    return page.of(items)

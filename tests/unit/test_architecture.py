@@ -1,0 +1,39 @@
+"""The arrows point inward: the domain imports neither the API nor the projections, the API holds
+no SQL driver, and the domain never reads the clock itself."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def imports_of(package: str) -> list[tuple[Path, str]]:
+    found = []
+    for path in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [(path, alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.append((path, node.module))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [("ledger", ("api", "projections")), ("projections", ("api",)), ("api", ("psycopg", "sqlite3"))],
+)
+def test_a_layer_never_imports_what_depends_on_it(package: str, forbidden: tuple[str, ...]) -> None:
+    bad = [(p.name, m) for p, m in imports_of(package) if m.split(".")[0] in forbidden]
+    assert bad == []
+
+
+def test_the_domain_never_reads_the_clock_itself() -> None:
+    pattern = re.compile(r"datetime\.(now|utcnow)\(|time\.time\(\)")
+    offenders = [p.name for p in (ROOT / "ledger").rglob("*.py") if pattern.search(p.read_text("utf-8"))]
+    assert offenders == []
