@@ -26,7 +26,7 @@ typecheck: install
 	$(BIN)/mypy ledger projections api
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 unit: install
 	$(BIN)/pytest tests/unit
