@@ -29,6 +29,7 @@ from ledger.youth import Youth
 
 T = TypeVar("T")
 RETRIES = 8
+REPLAY = "__replay__"  # marks a stored answer that is re-rendered, not stored whole
 
 
 class DateAsISO(Transcoding):
@@ -66,6 +67,7 @@ class Outcome:
     lookups: tuple[tuple[str, str], ...] = ()
     unlookups: tuple[str, ...] = ()
     render: Callable[[], Any] | None = None  # the answer after the save, when it shows positions
+    replay: dict[str, Any] | None = None  # what an Idempotency-Key replay re-renders it from
 
 
 class LedgerCore(Application[UUID]):
@@ -122,8 +124,9 @@ class LedgerCore(Application[UUID]):
                 if replay is not None:
                     return replay
             outcome = command()
+            stored = {REPLAY: outcome.replay} if outcome.replay is not None else outcome.body
             record = (
-                Idempotency(scope_key, request.fingerprint, outcome.status, outcome.body)
+                Idempotency(scope_key, request.fingerprint, outcome.status, stored)
                 if scope_key is not None
                 else None
             )
@@ -145,7 +148,14 @@ class LedgerCore(Application[UUID]):
             return None
         if found.fingerprint != fingerprint:
             raise IdempotencyConflict("this Idempotency-Key was used with another request")
+        if isinstance(found.body, dict) and REPLAY in found.body:
+            return found.status, self.render_replay(found.body[REPLAY])
         return found.status, found.body
+
+    def render_replay(self, spec: dict[str, Any]) -> Any:
+        """The first answer again, from what it was rendered from (see Outcome.replay)."""
+        msg = f"no renderer for {spec.get('kind')}"
+        raise NotImplementedError(msg)
 
     # -- reading aggregates -------------------------------------------------------------------
     def youth(self, youth_id: str | UUID, *, for_update: bool = False) -> Youth:

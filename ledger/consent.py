@@ -93,7 +93,7 @@ def requirement(
         for g in needed_guardians
         if g.guardian_id not in signed_guardians
     ]
-    if not needed_guardians and not signed_guardians:
+    if not needed_guardians:  # a former guardian's signature does not stand in for a custodian
         missing_guardians.append({"kind": "giver", "party": "guardian"})
     ended = signed_guardians - {g.guardian_id for g in guardians}
     if ended:

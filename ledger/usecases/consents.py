@@ -196,9 +196,16 @@ class ConsentUseCases(YouthUseCases):
             if state.annulled is not None:
                 raise Conflict("the consent is annulled")
             build(youth, state)
-            body = self.consent_json(youth, consent_id)
+            now = self.now()
+            # The answer shows positions, known only after the save: a replay renders the
+            # consent again at this version and this moment, which gives the same answer.
+            replay = {"kind": "consent", "consent_id": consent_id, "version": youth.version, "now": iso(now)}
             return Outcome(
-                (youth,), status, body, render=lambda: self.consent_json(self.youth(youth.id), consent_id)
+                (youth,),
+                status,
+                None,
+                render=lambda: self.render_replay(replay),
+                replay=replay,
             )
 
         return self.execute(request, command)
@@ -305,13 +312,15 @@ class ConsentUseCases(YouthUseCases):
         return self._consent_command(request, consent_id, 201, build)
 
     # -- views ---------------------------------------------------------------------------------------
-    def consent_state(self, youth: Youth, consent_id: str, *, at: datetime | None = None) -> ConsentState:
+    def consent_state(
+        self, youth: Youth, consent_id: str, *, at: datetime | None = None, known_at: datetime | None = None
+    ) -> ConsentState:
         now = self.now()
         state = fold(
             consent_id,
             youth.consent_facts(consent_id),
             at=at or now,
-            known_at=now,
+            known_at=known_at or now,
             birth_date=youth.birth_date,
             guardians=list(youth.guardians.values()),
             policy=self.policy,
@@ -320,11 +329,17 @@ class ConsentUseCases(YouthUseCases):
             raise NotFound("no such consent")
         return state
 
-    def consent_json(self, youth: Youth, consent_id: str) -> dict[str, Any]:
-        """The consent now, with its history. Events not yet saved show `position: null`: only
-        an Idempotency-Key replay of the command that made them shows that."""
-        now = self.now()
-        state = self.consent_state(youth, consent_id)
+    def render_replay(self, spec: dict[str, Any]) -> Any:
+        if spec.get("kind") != "consent":
+            return super().render_replay(spec)
+        youth = self.youth_of("consent", spec["consent_id"])
+        at_version = self.repository.get(youth.id, version=spec["version"])
+        return self.consent_json(at_version, spec["consent_id"], now=datetime.fromisoformat(spec["now"]))
+
+    def consent_json(self, youth: Youth, consent_id: str, *, now: datetime | None = None) -> dict[str, Any]:
+        """The consent at `now` (default: the ledger's now), with its history."""
+        now = now or self.now()
+        state = self.consent_state(youth, consent_id, at=now, known_at=now)
         positions = self.positions(youth.id)
         grant = state.granted.data
         history = []
