@@ -29,8 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--actor", required=True)
     token.add_argument("--role", action="append", required=True, choices=ROLES)
     token.add_argument("--expires-in-days", type=float)
-    verify = sub.add_parser("verify", help="re-read the store and check every leaf, the tree and the checkpoints")
-    verify.add_argument("--bundle", type=Path, help="check an evidence bundle offline, without the database")
+    verify = sub.add_parser(
+        "verify", help="re-read the store and check every leaf, the tree and the checkpoints"
+    )
+    verify.add_argument(
+        "--bundle", type=Path, help="check an evidence bundle offline, without the database"
+    )
     erase = sub.add_parser("erase", help="crypto-shred a youth's personal data")
     erase.add_argument("--youth", required=True)
     erase.add_argument("--reason", required=True)
@@ -61,8 +65,13 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
             "  .venv/bin/ledger token --agency ledger-admin --actor admin --role admin",
             file=sys.stderr,
         )
-    print(f"Serving the consent ledger on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
-    uvicorn.run("api.main:worker_app", factory=True, host=args.host, port=args.port, workers=args.workers)
+    print(
+        f"Serving the consent ledger on http://{args.host}:{args.port} (docs at /docs)",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "api.main:worker_app", factory=True, host=args.host, port=args.port, workers=args.workers
+    )
     return 0
 
 
@@ -73,10 +82,16 @@ def run_token(settings: Settings, args: argparse.Namespace) -> int:
     try:
         secret = secrets.token_urlsafe(32)
         holder = Actor(args.actor, args.agency, frozenset(args.role))
-        expires = system_clock() + timedelta(days=args.expires_in_days) if args.expires_in_days else None
-        ledger.bootstrap_token(secret, agency_id=holder.agency_id, actor_id=holder.actor_id, roles=sorted(holder.roles))
+        expires = (
+            system_clock() + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+        )
+        ledger.bootstrap_token(
+            secret, agency_id=holder.agency_id, actor_id=holder.actor_id, roles=sorted(holder.roles)
+        )
         if expires is not None:
-            print("note: --expires-in-days applies to tokens minted through the API", file=sys.stderr)
+            print(
+                "note: --expires-in-days applies to tokens minted through the API", file=sys.stderr
+            )
         print(secret)
     finally:
         ledger.close()
@@ -100,7 +115,11 @@ def run_verify(settings: Settings, args: argparse.Namespace) -> int:
     if report.ok:
         print(f"OK: {report.tree_size} leaves, {report.checkpoints_checked} checkpoints verified")
         return 0
-    where = f"position {report.first_bad_position}" if report.first_bad_position is not None else "the log"
+    where = (
+        f"position {report.first_bad_position}"
+        if report.first_bad_position is not None
+        else "the log"
+    )
     print(f"FAILED at {where}: {report.problem}")
     return 1
 

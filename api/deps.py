@@ -42,7 +42,9 @@ def reader(actor: CurrentActor) -> LedgerRequest:
 Reader = Annotated[LedgerRequest, Depends(reader)]
 
 
-def command(actor: Actor, key: str | None, request: Request, body: BaseModel | None) -> LedgerRequest:
+def command(
+    actor: Actor, key: str | None, request: Request, body: BaseModel | None
+) -> LedgerRequest:
     """A command's context: who, and the Idempotency-Key with the fingerprint of this request."""
     payload = body.model_dump(mode="json", by_alias=True) if body is not None else None
     fingerprint = LedgerRequest.fingerprint_of(request.method, request.url.path, payload)
@@ -70,7 +72,10 @@ class Page:
     def of(self, items: list[Any]) -> dict[str, Any]:
         end = self.offset + self.limit
         more = end < len(items)
-        return {"items": items[self.offset : end], "next_cursor": encode_cursor(end) if more else None}
+        return {
+            "items": items[self.offset : end],
+            "next_cursor": encode_cursor(end) if more else None,
+        }
 
 
 PageDep = Annotated[Page, Depends(Page)]

@@ -88,14 +88,20 @@ async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.error("store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return problem(503, "store-unavailable", "Store unavailable", "the store did not answer; try again")
+    log.error(
+        "store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    return problem(
+        503, "store-unavailable", "Store unavailable", "the store did not answer; try again"
+    )
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The type only: messages and tracebacks may carry personal data.
     log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return problem(500, "internal-error", "Internal error", "the ledger could not complete the request")
+    return problem(
+        500, "internal-error", "Internal error", "the ledger could not complete the request"
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from api import errors
 from api.clock import system_clock
 from api.metrics import Metrics
-from api.routes import admin, consents, integrity, ops, sharing, youths
+from api.routes import admin, audit, consents, integrity, ops, sharing, youths
 from api.settings import Settings
 from ledger.catalogue import load_catalogue
 from ledger.integrity import IntegrityService
@@ -25,7 +25,9 @@ log = logging.getLogger("ledger.api")
 BOOTSTRAP_AGENCY = "ledger-admin"
 
 
-def build_ledger(settings: Settings, clock: Callable[[], datetime], *, create_tables: bool = True) -> Ledger:
+def build_ledger(
+    settings: Settings, clock: Callable[[], datetime], *, create_tables: bool = True
+) -> Ledger:
     keys = KeyDirectory(settings.key_dir)
     env = settings.env or {}
     path = settings.sqlite_path()
@@ -44,7 +46,11 @@ def build_ledger(settings: Settings, clock: Callable[[], datetime], *, create_ta
 def build_integrity(settings: Settings, ledger: Ledger) -> IntegrityService:
     key_name, private_key = KeyDirectory(settings.key_dir).signing_key(settings.env or {})
     return IntegrityService(
-        ledger.database, origin=settings.origin, key_name=key_name, private_key=private_key, clock=ledger.clock
+        ledger.database,
+        origin=settings.origin,
+        key_name=key_name,
+        private_key=private_key,
+        clock=ledger.clock,
     )
 
 
@@ -67,7 +73,9 @@ def create_app(
                 settings.admin_token, agency_id=BOOTSTRAP_AGENCY, actor_id="admin", roles=["admin"]
             )
         stop = threading.Event()
-        signer = threading.Thread(target=_sign_periodically, args=(app, settings, stop), daemon=True)
+        signer = threading.Thread(
+            target=_sign_periodically, args=(app, settings, stop), daemon=True
+        )
         signer.start()
         try:
             yield
@@ -86,7 +94,7 @@ def create_app(
     app.state.metrics = Metrics()
     app.middleware("http")(app.state.metrics.middleware)
     errors.install(app)
-    for module in (ops, admin, youths, consents, sharing, integrity):
+    for module in (ops, admin, youths, consents, sharing, audit, integrity):
         app.include_router(module.router)
     return app
 

@@ -14,7 +14,9 @@ class Metrics:
         self._lock = threading.Lock()
         self.requests: Counter[tuple[str, str, int]] = Counter()
 
-    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def middleware(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
@@ -29,7 +31,9 @@ class Metrics:
         ]
         with self._lock:
             for (method, path, status), n in sorted(self.requests.items()):
-                lines.append(f'ledger_http_requests_total{{method="{method}",route="{path}",status="{status}"}} {n}')
+                lines.append(
+                    f'ledger_http_requests_total{{method="{method}",route="{path}",status="{status}"}} {n}'
+                )
         if tree_size is not None:
             lines += [
                 "# HELP ledger_log_size Events in the Merkle log.",

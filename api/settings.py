@@ -28,11 +28,15 @@ class Settings:
     env: Mapping[str, str] | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+    ) -> Settings:
         values = dict(_read_dotenv(dotenv)) if dotenv is not None else {}
         values.update(environ if environ is not None else os.environ)
         admin = values.get("LEDGER_ADMIN_TOKEN") or None
-        if admin is not None and (len(admin) < MIN_TOKEN_LENGTH or admin in ("changeme", "admin", "secret")):
+        if admin is not None and (
+            len(admin) < MIN_TOKEN_LENGTH or admin in ("changeme", "admin", "secret")
+        ):
             raise SettingsError(
                 f"LEDGER_ADMIN_TOKEN must be a random secret of at least {MIN_TOKEN_LENGTH} characters"
             )
@@ -44,7 +48,9 @@ class Settings:
             policy_file=_path(values.get("LEDGER_POLICY_FILE")),
             catalogue_file=_path(values.get("LEDGER_CATALOGUE_FILE")),
             origin=values.get("LEDGER_ORIGIN") or cls.origin,
-            checkpoint_interval=timedelta(seconds=float(interval)) if interval else cls.checkpoint_interval,
+            checkpoint_interval=timedelta(seconds=float(interval))
+            if interval
+            else cls.checkpoint_interval,
             env=values,
         )
 

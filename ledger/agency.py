@@ -41,7 +41,14 @@ class Agency(Aggregate):
 
     @classmethod
     def register(
-        cls, *, agency_id: str, name: str, kind: str, municipality: str | None, actor: Actor, now: datetime
+        cls,
+        *,
+        agency_id: str,
+        name: str,
+        kind: str,
+        municipality: str | None,
+        actor: Actor,
+        now: datetime,
     ) -> Agency:
         return cls._create(
             cls.Registered,
@@ -118,13 +125,24 @@ class Access(Aggregate):
         details: dict[str, object]
 
     def __init__(
-        self, actor_id: str, agency_id: str, action: str, youth_id: str | None, details: dict[str, object]
+        self,
+        actor_id: str,
+        agency_id: str,
+        action: str,
+        youth_id: str | None,
+        details: dict[str, object],
     ) -> None:
         self.action = action
 
     @classmethod
     def log(
-        cls, *, actor: Actor, action: str, youth_id: str | None, details: dict[str, object], now: datetime
+        cls,
+        *,
+        actor: Actor,
+        action: str,
+        youth_id: str | None,
+        details: dict[str, object],
+        now: datetime,
     ) -> Access:
         return cls._create(
             cls.Logged,

@@ -15,10 +15,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 
 from ledger.actor import Actor
-from ledger.crypto import derive_key, lookup_token
-from ledger.catalogue import Catalogue, load_catalogue
-from ledger.entries import entry_meta
 from ledger.agency import Access
+from ledger.catalogue import Catalogue, load_catalogue
+from ledger.crypto import derive_key, lookup_token
+from ledger.entries import entry_meta
 from ledger.errors import Conflict, Forbidden, IdempotencyConflict, NotFound
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
 from ledger.sealing import SealedAsBase64, SealingMapper
@@ -53,7 +53,9 @@ class Request:
 
     @staticmethod
     def fingerprint_of(method: str, path: str, body: Any) -> str:
-        canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), default=str)
+        canonical = json.dumps(
+            [method, path, body], sort_keys=True, separators=(",", ":"), default=str
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -116,7 +118,9 @@ class LedgerCore(Application[UUID]):
         idempotency record. A concurrent change to the same stream makes the command run again
         on fresh state; a replayed Idempotency-Key returns the first answer."""
         scope_key = (
-            f"{request.actor.actor_id}\x1f{request.idempotency_key}" if request.idempotency_key else None
+            f"{request.actor.actor_id}\x1f{request.idempotency_key}"
+            if request.idempotency_key
+            else None
         )
         for _ in range(RETRIES):
             if scope_key is not None:
@@ -164,7 +168,7 @@ class LedgerCore(Application[UUID]):
         except ValueError:
             raise NotFound("no such youth") from None
         try:
-            youth = self.repository.get(uid, deepcopy_from_cache=for_update)
+            youth: object = self.repository.get(uid, deepcopy_from_cache=for_update)
         except AggregateNotFoundError:
             raise NotFound("no such youth") from None
         if not isinstance(youth, Youth):
@@ -191,7 +195,15 @@ class LedgerCore(Application[UUID]):
             raise Forbidden(f"this needs the role {' or '.join(roles)}")
 
     def log_access(
-        self, actor: Actor, action: str, youth_id: str | None, details: dict[str, object] | None = None
+        self,
+        actor: Actor,
+        action: str,
+        youth_id: str | None,
+        details: dict[str, object] | None = None,
     ) -> None:
         """Every read of personal data is itself an event in the actor's audit trail."""
-        self.save(Access.log(actor=actor, action=action, youth_id=youth_id, details=details or {}, now=self.now()))
+        self.save(
+            Access.log(
+                actor=actor, action=action, youth_id=youth_id, details=details or {}, now=self.now()
+            )
+        )

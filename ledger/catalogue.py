@@ -29,7 +29,9 @@ class Provision:
     max_age: int | None  # the youth's highest age (in whole years) at disclosure; None: any age
     note_required: bool
 
-    def conditions_failed(self, *, from_kind: str, to_kind: str, age: int, note: str | None) -> list[str]:
+    def conditions_failed(
+        self, *, from_kind: str, to_kind: str, age: int, note: str | None
+    ) -> list[str]:
         """Each condition of the provision that this disclosure does not meet, in words."""
         failed = []
         if (self.from_kinds is not None and from_kind not in self.from_kinds) or (

@@ -84,8 +84,8 @@ def requirement(
     if stage == "adult":
         if signed_guardians:
             warnings.append("the youth is an adult: a guardian's signature counts for nothing")
-        missing = () if youth_signed else ({"kind": "giver", "party": "youth"},)
-        return Requirement(missing, rests_on_guardians=False, warnings=tuple(warnings))
+        adult_missing = () if youth_signed else ({"kind": "giver", "party": "youth"},)
+        return Requirement(adult_missing, rests_on_guardians=False, warnings=tuple(warnings))
 
     needed_guardians = _custodians(policy, guardians)
     missing_guardians: list[dict[str, Any]] = [

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger.timeutil import iso
+from ledger.timeutil import stamp
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,10 @@ def entry_meta(event: Any) -> EntryMeta:
     parties.discard(event.agency_id)
     return EntryMeta(
         type=event_type(event),
-        recorded_at=iso(event.timestamp),
+        recorded_at=stamp(event.timestamp),
         actor_id=event.actor_id,
         agency_id=event.agency_id,
         youth_id=youth_id,
-        occurred_at=iso(occurred) if occurred else None,
+        occurred_at=stamp(occurred) if occurred else None,
         parties=tuple(sorted(parties)),
     )

@@ -66,7 +66,9 @@ class Scope:
         directions = self.directions
         if directions is not None:
             directions = directions | frozenset(_pairs(add.get("directions") or ()))
-        purposes, excluded_purposes = _open_add(self.purposes, self.excluded_purposes, add.get("purposes"))
+        purposes, excluded_purposes = _open_add(
+            self.purposes, self.excluded_purposes, add.get("purposes")
+        )
         situations, excluded_situations = _open_add(
             self.situations, self.excluded_situations, add.get("situations")
         )
@@ -89,7 +91,9 @@ class Scope:
             directions = self.all_directions() - removed_directions
         if directions is not None and removed_agencies:
             directions = frozenset(
-                (a, b) for a, b in directions if a not in removed_agencies and b not in removed_agencies
+                (a, b)
+                for a, b in directions
+                if a not in removed_agencies and b not in removed_agencies
             )
         purposes, excluded_purposes = _open_remove(
             self.purposes, self.excluded_purposes, remove.get("purposes")
@@ -130,7 +134,9 @@ def _open_add(named: OpenSet, excluded: frozenset[str], raw: Any) -> tuple[OpenS
     return (None if named is None else named | added), excluded - added
 
 
-def _open_remove(named: OpenSet, excluded: frozenset[str], raw: Any) -> tuple[OpenSet, frozenset[str]]:
+def _open_remove(
+    named: OpenSet, excluded: frozenset[str], raw: Any
+) -> tuple[OpenSet, frozenset[str]]:
     removed = frozenset(raw or ())
     if named is None:
         return None, excluded | removed

@@ -59,7 +59,9 @@ class SealingMapper(Mapper[Any]):
             assert self.keyring is not None, "the mapper needs a keyring before it stores events"
             key = self.keyring.key_for(owner, create=True)
             if key is None:
-                msg = "the youth's personal data has been erased; no new personal data can be stored"
+                msg = (
+                    "the youth's personal data has been erased; no new personal data can be stored"
+                )
                 raise ValueError(msg)
             return Sealed(seal(key, item.value, self._aad(owner, version, topic, path)))
 

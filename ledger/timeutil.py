@@ -45,3 +45,9 @@ def turns(birth_date: date, years: int) -> datetime:
 
 def iso(instant: datetime) -> str:
     return utc(instant).isoformat().replace("+00:00", "Z")
+
+
+def stamp(instant: datetime) -> str:
+    """Fixed-width UTC text (microseconds always present), so that text order is time order: the
+    form the log and the audit index store and compare."""
+    return utc(instant).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -44,7 +44,9 @@ class Case:
 class Disclosure:
     disclosure_id: str
     accepted: bool
-    fact: Fact  # data: from_agency, to_agencies, categories, purpose, situation, basis, decision, ...
+    fact: (
+        Fact  # data: from_agency, to_agencies, categories, purpose, situation, basis, decision, ...
+    )
 
     @property
     def data(self) -> dict[str, Any]:
@@ -91,7 +93,9 @@ class Youth(Aggregate):
 
         def apply(self, youth: Youth) -> None:
             fact = self.fact("guardian_ended", self.effective_at, {"reason": self.reason})
-            youth.guardians[self.guardian_id] = replace(youth.guardians[self.guardian_id], ended=fact)
+            youth.guardians[self.guardian_id] = replace(
+                youth.guardians[self.guardian_id], ended=fact
+            )
 
     class CaseOpened(Event):
         case_id: str
@@ -154,8 +158,12 @@ class Youth(Aggregate):
 
         def apply(self, youth: Youth) -> None:
             occurred = self.body.get("occurred_at")
-            fact = self.fact("disclosure", occurred if isinstance(occurred, datetime) else None, self.body)
-            youth.disclosures[self.disclosure_id] = Disclosure(self.disclosure_id, self.accepted, fact)
+            fact = self.fact(
+                "disclosure", occurred if isinstance(occurred, datetime) else None, self.body
+            )
+            youth.disclosures[self.disclosure_id] = Disclosure(
+                self.disclosure_id, self.accepted, fact
+            )
 
     class DisclosureRecorded(DisclosureEvent):
         accepted = True
@@ -178,7 +186,9 @@ class Youth(Aggregate):
                 g: replace(x, added=_erased(x.added), ended=x.ended and _erased(x.ended))
                 for g, x in youth.guardians.items()
             }
-            youth.cases = {c: replace(x, closed=x.closed and _erased(x.closed)) for c, x in youth.cases.items()}
+            youth.cases = {
+                c: replace(x, closed=x.closed and _erased(x.closed)) for c, x in youth.cases.items()
+            }
             youth.disclosures = {
                 d: replace(x, fact=_erased(x.fact)) for d, x in youth.disclosures.items()
             }
@@ -217,7 +227,9 @@ class Youth(Aggregate):
             timestamp=now,
         )
 
-    def _trigger(self, event_class: type[Youth.Event], actor: Actor, now: datetime, **kw: Any) -> None:
+    def _trigger(
+        self, event_class: type[Youth.Event], actor: Actor, now: datetime, **kw: Any
+    ) -> None:
         self.trigger_event(
             event_class, actor_id=actor.actor_id, agency_id=actor.agency_id, timestamp=now, **kw
         )
@@ -245,7 +257,13 @@ class Youth(Aggregate):
         )
 
     def end_guardian(
-        self, *, guardian_id: str, reason: Personal, effective_at: datetime, actor: Actor, now: datetime
+        self,
+        *,
+        guardian_id: str,
+        reason: Personal,
+        effective_at: datetime,
+        actor: Actor,
+        now: datetime,
     ) -> None:
         guardian = self.guardian(guardian_id)
         if guardian.ended is not None:
@@ -253,7 +271,12 @@ class Youth(Aggregate):
         if effective_at < guardian.added.effective_at:
             raise Invalid.field("effective_at", "is before the guardian was added")
         self._trigger(
-            self.GuardianEnded, actor, now, guardian_id=guardian_id, reason=reason, effective_at=effective_at
+            self.GuardianEnded,
+            actor,
+            now,
+            guardian_id=guardian_id,
+            reason=reason,
+            effective_at=effective_at,
         )
 
     def open_case(
@@ -282,7 +305,9 @@ class Youth(Aggregate):
         case = self.case(case_id)
         if case.closed is not None:
             raise Conflict("the case is already closed")
-        self._trigger(self.CaseClosed, actor, now, case_id=case_id, reason=reason, effective_at=effective_at)
+        self._trigger(
+            self.CaseClosed, actor, now, case_id=case_id, reason=reason, effective_at=effective_at
+        )
 
     def record_consent_event(
         self,
@@ -298,7 +323,13 @@ class Youth(Aggregate):
         self._trigger(event_class, actor, now, consent_id=consent_id, body=body)
 
     def record_disclosure(
-        self, *, disclosure_id: str, accepted: bool, body: dict[str, Any], actor: Actor, now: datetime
+        self,
+        *,
+        disclosure_id: str,
+        accepted: bool,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
     ) -> None:
         event_class = self.DisclosureRecorded if accepted else self.DisclosureRefused
         self._trigger(event_class, actor, now, disclosure_id=disclosure_id, body=body)

@@ -28,7 +28,9 @@ def postgres_reason() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(PG_URL.replace("postgresql://", "postgresql://", 1), connect_timeout=3):
+        with psycopg.connect(
+            PG_URL.replace("postgresql://", "postgresql://", 1), connect_timeout=3
+        ):
             return None
     except Exception as e:  # any failure to connect means: no PostgreSQL here
         return f"PostgreSQL at {PG_URL.split('@')[-1]} is unreachable ({type(e).__name__})"

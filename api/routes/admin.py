@@ -14,20 +14,38 @@ router = APIRouter(prefix="/v1", tags=["administration"])
 
 
 @router.post("/tokens", status_code=201, summary="Mint a token (admin)")
-def issue_token(body: TokenIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+def issue_token(
+    body: TokenIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     ctx = command(actor, key, request, body)
     return respond(
         ledger.issue_token(
-            ctx, agency_id=body.agency_id, actor_id=body.actor_id, roles=list(body.roles), expires_at=body.expires_at
+            ctx,
+            agency_id=body.agency_id,
+            actor_id=body.actor_id,
+            roles=list(body.roles),
+            expires_at=body.expires_at,
         )
     )
 
 
 @router.post("/agencies", status_code=201, summary="Register an agency (admin)")
-def register_agency(body: AgencyIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+def register_agency(
+    body: AgencyIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     ctx = command(actor, key, request, body)
     return respond(
-        ledger.register_agency(ctx, agency_id=body.id, name=body.name, kind=body.kind, municipality=body.municipality)
+        ledger.register_agency(
+            ctx, agency_id=body.id, name=body.name, kind=body.kind, municipality=body.municipality
+        )
     )
 
 

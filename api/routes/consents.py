@@ -14,12 +14,20 @@ router = APIRouter(prefix="/v1/consents", tags=["consents"])
 
 
 @router.post("", status_code=201, summary="Record a consent")
-def grant(body: ConsentIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+def grant(
+    body: ConsentIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     return respond(ledger.grant_consent(command(actor, key, request, body), command_dict(body)))
 
 
 @router.get("", summary="The consents of a youth")
-def list_consents(ledger: LedgerDep, ctx: Reader, page: PageDep, youth_id: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
+def list_consents(
+    ledger: LedgerDep, ctx: Reader, page: PageDep, youth_id: Annotated[str, Query(min_length=1)]
+) -> dict[str, Any]:
     return page.of(ledger.list_consents(ctx, youth_id))
 
 
@@ -29,20 +37,62 @@ def read_consent(consent_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, A
 
 
 @router.post("/{consent_id}/signatures", status_code=200, summary="A further giver signs")
-def sign(consent_id: str, body: SignatureIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
-    return respond(ledger.sign_consent(command(actor, key, request, body), consent_id, command_dict(body)))
+def sign(
+    consent_id: str,
+    body: SignatureIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return respond(
+        ledger.sign_consent(command(actor, key, request, body), consent_id, command_dict(body))
+    )
 
 
-@router.post("/{consent_id}/extensions", status_code=200, summary="Widen a consent, affirmed by its givers")
-def extend(consent_id: str, body: ExtensionIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
-    return respond(ledger.extend_consent(command(actor, key, request, body), consent_id, command_dict(body)))
+@router.post(
+    "/{consent_id}/extensions", status_code=200, summary="Widen a consent, affirmed by its givers"
+)
+def extend(
+    consent_id: str,
+    body: ExtensionIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return respond(
+        ledger.extend_consent(command(actor, key, request, body), consent_id, command_dict(body))
+    )
 
 
-@router.post("/{consent_id}/revocations", status_code=201, summary="Revoke a consent fully or partly")
-def revoke(consent_id: str, body: RevocationIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
-    return respond(ledger.revoke_consent(command(actor, key, request, body), consent_id, command_dict(body)))
+@router.post(
+    "/{consent_id}/revocations", status_code=201, summary="Revoke a consent fully or partly"
+)
+def revoke(
+    consent_id: str,
+    body: RevocationIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return respond(
+        ledger.revoke_consent(command(actor, key, request, body), consent_id, command_dict(body))
+    )
 
 
-@router.post("/{consent_id}/annulments", status_code=201, summary="Annul a consent entered in error")
-def annul(consent_id: str, body: AnnulmentIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
-    return respond(ledger.annul_consent(command(actor, key, request, body), consent_id, reason=body.reason))
+@router.post(
+    "/{consent_id}/annulments", status_code=201, summary="Annul a consent entered in error"
+)
+def annul(
+    consent_id: str,
+    body: AnnulmentIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return respond(
+        ledger.annul_consent(command(actor, key, request, body), consent_id, reason=body.reason)
+    )

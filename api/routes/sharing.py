@@ -14,13 +14,21 @@ from api.schemas import CheckIn, DisclosureIn, command_dict
 router = APIRouter(prefix="/v1", tags=["decisions and disclosures"])
 
 
-@router.post("/decisions/check", summary="May this agency share this about this youth with that agency?")
+@router.post(
+    "/decisions/check", summary="May this agency share this about this youth with that agency?"
+)
 def check(body: CheckIn, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
     return ledger.check(ctx, command_dict(body))
 
 
 @router.post("/disclosures", status_code=201, summary="Check and record a disclosure in one step")
-def disclose(body: DisclosureIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+def disclose(
+    body: DisclosureIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     return respond(ledger.disclose(command(actor, key, request, body), command_dict(body)))
 
 
@@ -36,6 +44,11 @@ def list_disclosures(
     include_refused: Annotated[bool, Query()] = False,
 ) -> dict[str, Any]:
     items = ledger.list_disclosures(
-        ctx, youth_id=youth_id, agency_id=agency_id, since=since, until=until, include_refused=include_refused
+        ctx,
+        youth_id=youth_id,
+        agency_id=agency_id,
+        since=since,
+        until=until,
+        include_refused=include_refused,
     )
     return page.of(items)

@@ -14,14 +14,23 @@ router = APIRouter(prefix="/v1", tags=["youths and cases"])
 
 
 @router.post("/youths", status_code=201, summary="Register a youth")
-def register_youth(body: YouthIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+def register_youth(
+    body: YouthIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     ctx = command(actor, key, request, body)
     return respond(ledger.register_youth(ctx, personal_number=body.personal_number, name=body.name))
 
 
 @router.get("/youths", summary="Find a youth by personal number (0 or 1)")
 def find_youths(
-    ledger: LedgerDep, ctx: Reader, page: PageDep, personal_number: Annotated[str, Query(min_length=10, max_length=13)]
+    ledger: LedgerDep,
+    ctx: Reader,
+    page: PageDep,
+    personal_number: Annotated[str, Query(min_length=10, max_length=13)],
 ) -> dict[str, Any]:
     return page.of(ledger.find_youths(ctx, personal_number))
 
@@ -33,7 +42,12 @@ def read_youth(youth_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
 
 @router.post("/youths/{youth_id}/guardians", status_code=201, summary="Add a guardian")
 def add_guardian(
-    youth_id: str, body: GuardianIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None
+    youth_id: str,
+    body: GuardianIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     ctx = command(actor, key, request, body)
     return respond(
@@ -48,7 +62,9 @@ def add_guardian(
     )
 
 
-@router.post("/youths/{youth_id}/guardians/{guardian_id}/end", status_code=200, summary="End a guardianship")
+@router.post(
+    "/youths/{youth_id}/guardians/{guardian_id}/end", status_code=200, summary="End a guardianship"
+)
 def end_guardian(
     youth_id: str,
     guardian_id: str,
@@ -59,11 +75,21 @@ def end_guardian(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     ctx = command(actor, key, request, body)
-    return respond(ledger.end_guardian(ctx, youth_id, guardian_id, reason=body.reason, effective_at=body.effective_at))
+    return respond(
+        ledger.end_guardian(
+            ctx, youth_id, guardian_id, reason=body.reason, effective_at=body.effective_at
+        )
+    )
 
 
 @router.post("/cases", status_code=201, summary="Open a SIG or SSPF case")
-def open_case(body: CaseIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> JSONResponse:
+def open_case(
+    body: CaseIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     ctx = command(actor, key, request, body)
     return respond(
         ledger.open_case(
@@ -83,7 +109,14 @@ def read_case(case_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/close", status_code=200, summary="Close a case")
 def close_case(
-    case_id: str, body: EndIn, ledger: LedgerDep, actor: CurrentActor, request: Request, key: IdempotencyKey = None
+    case_id: str,
+    body: EndIn,
+    ledger: LedgerDep,
+    actor: CurrentActor,
+    request: Request,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     ctx = command(actor, key, request, body)
-    return respond(ledger.close_case(ctx, case_id, reason=body.reason, effective_at=body.effective_at))
+    return respond(
+        ledger.close_case(ctx, case_id, reason=body.reason, effective_at=body.effective_at)
+    )

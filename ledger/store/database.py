@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -45,7 +45,9 @@ def store_env(url: str) -> dict[str, str]:
         query = parse_qs(parsed.query)
         dbname = parsed.path.lstrip("/")
         if not dbname or not parsed.hostname:
-            raise StoreConfigError("LEDGER_DATABASE_URL: postgresql URL needs a host and a database")
+            raise StoreConfigError(
+                "LEDGER_DATABASE_URL: postgresql URL needs a host and a database"
+            )
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
@@ -126,15 +128,13 @@ class SqlKeyring:
             return cached
         wrapped = self.database.read(self.database.tables.data_key, owner_id)
         if wrapped is None and create:
-            try:
+            with suppress(IntegrityError):  # another writer made it first: use theirs
                 self.database.write(
                     self.database.tables.put_data_key,
                     owner_id,
                     wrap_key(self.master_key, new_data_key()),
                     self.clock(),
                 )
-            except IntegrityError:
-                pass  # another writer made it first: use theirs
             wrapped = self.database.read(self.database.tables.data_key, owner_id)
         if wrapped is None:
             return None

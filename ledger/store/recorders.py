@@ -14,7 +14,9 @@ from ledger.store.tables import POSTGRES, SQLITE, Tables
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
+    def __init__(
+        self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
+    ) -> None:
         self.tables = Tables(SQLITE)
         super().__init__(datastore, events_table_name)
 
@@ -36,9 +38,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         from psycopg.sql import SQL
 
         self.tables = Tables(POSTGRES, datastore.schema)
-        self.sql_create_statements.extend(SQL(s) for s in self.tables.create_statements())  # type: ignore[arg-type]
+        self.sql_create_statements.extend(
+            SQL(s).format() for s in self.tables.create_statements()
+        )
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         # No pipeline: the ledger's rows need the position computed under the table lock, which
         # `_insert_stored_events` takes, so the dense positions follow commit order.
         if not stored_events:

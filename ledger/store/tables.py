@@ -9,12 +9,14 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.entries import EntryMeta
 from ledger.merkle import NodeKey, encode_leaf, hash_leaf, nodes_to_append_many
+from ledger.timeutil import stamp
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,14 @@ class Tables:
             stream = stream_text(stored.originator_id)
             cur.execute(
                 self.q("INSERT INTO {p}ledger_log VALUES (?, ?, ?, ?, ?, ?)"),
-                (position, stream, stored.originator_version, stored.topic, meta.recorded_at, leaf_hash),
+                (
+                    position,
+                    stream,
+                    stored.originator_version,
+                    stored.topic,
+                    meta.recorded_at,
+                    leaf_hash,
+                ),
             )
             cur.execute(
                 self.q("INSERT INTO {p}ledger_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
@@ -164,9 +173,13 @@ class Tables:
                 ),
             )
             for party in meta.parties:
-                cur.execute(self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position))
+                cur.execute(
+                    self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position)
+                )
         for (level, idx), digest in nodes_to_append_many(size, leaf_hashes, _NodeReader(self, cur)):
-            cur.execute(self.q("INSERT INTO {p}ledger_nodes VALUES (?, ?, ?)"), (level, idx, digest))
+            cur.execute(
+                self.q("INSERT INTO {p}ledger_nodes VALUES (?, ?, ?)"), (level, idx, digest)
+            )
         for key in unlookups:
             cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
         for key, youth_id in lookups:
@@ -201,7 +214,9 @@ class Tables:
         # One query for the O(log n) nodes a proof needs.
         clause = " OR ".join("(level = ? AND idx = ?)" for _ in keys)
         params = [v for key in keys for v in key]
-        cur.execute(self.q(f"SELECT level, idx, hash FROM {{p}}ledger_nodes WHERE {clause}"), params)
+        cur.execute(
+            self.q(f"SELECT level, idx, hash FROM {{p}}ledger_nodes WHERE {clause}"), params
+        )
         for row in cur.fetchall():
             found[(int(row["level"]), int(row["idx"]))] = bytes(row["hash"])
         return found
@@ -236,7 +251,9 @@ class Tables:
 
     def positions_of(self, cur: Any, stream: str) -> dict[int, int]:
         cur.execute(
-            self.q("SELECT originator_version, position FROM {p}ledger_log WHERE originator_id = ?"),
+            self.q(
+                "SELECT originator_version, position FROM {p}ledger_log WHERE originator_id = ?"
+            ),
             (stream,),
         )
         return {int(r["originator_version"]): int(r["position"]) for r in cur.fetchall()}
@@ -249,8 +266,8 @@ class Tables:
         agency_id: str | None = None,
         youth_id: str | None = None,
         types: Sequence[str] = (),
-        since: str | None = None,
-        until: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         after: int = -1,
         limit: int = 100,
     ) -> list[AuditRow]:
@@ -273,10 +290,10 @@ class Tables:
             params += list(types)
         if since is not None:
             where.append("a.recorded_at >= ?")
-            params.append(since)
+            params.append(stamp(since))
         if until is not None:
             where.append("a.recorded_at < ?")
-            params.append(until)
+            params.append(stamp(until))
         params.append(limit)
         cur.execute(
             self.q(
@@ -313,17 +330,22 @@ class Tables:
         r = cur.fetchone()
         if r is None:
             return None
-        return Idempotency(r["scope_key"], r["fingerprint"], int(r["status"]), json.loads(r["body"]))
+        return Idempotency(
+            r["scope_key"], r["fingerprint"], int(r["status"]), json.loads(r["body"])
+        )
 
     # -- data keys ----------------------------------------------------------------------------
     def data_key(self, cur: Any, owner_id: str) -> bytes | None:
-        cur.execute(self.q("SELECT wrapped FROM {p}ledger_data_keys WHERE owner_id = ?"), (owner_id,))
+        cur.execute(
+            self.q("SELECT wrapped FROM {p}ledger_data_keys WHERE owner_id = ?"), (owner_id,)
+        )
         row = cur.fetchone()
         return None if row is None else bytes(row["wrapped"])
 
     def put_data_key(self, cur: Any, owner_id: str, wrapped: bytes, created_at: str) -> None:
         cur.execute(
-            self.q("INSERT INTO {p}ledger_data_keys VALUES (?, ?, ?)"), (owner_id, wrapped, created_at)
+            self.q("INSERT INTO {p}ledger_data_keys VALUES (?, ?, ?)"),
+            (owner_id, wrapped, created_at),
         )
 
     def destroy_data_key(self, cur: Any, owner_id: str) -> None:
@@ -336,7 +358,8 @@ class Tables:
 
     def put_checkpoint(self, cur: Any, size: int, root: bytes, note: str, signed_at: str) -> None:
         cur.execute(
-            self.q("INSERT INTO {p}ledger_checkpoints VALUES (?, ?, ?, ?)"), (size, root, note, signed_at)
+            self.q("INSERT INTO {p}ledger_checkpoints VALUES (?, ?, ?, ?)"),
+            (size, root, note, signed_at),
         )
 
     # -- rebuild of the derived indexes ------------------------------------------------------
@@ -361,14 +384,17 @@ class Tables:
             ),
         )
         for party in meta.parties:
-            cur.execute(self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position))
+            cur.execute(
+                self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position)
+            )
         for key, youth_id in lookups:
             cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
             cur.execute(self.q("INSERT INTO {p}ledger_lookup VALUES (?, ?)"), (key, youth_id))
 
     def unindex_youth(self, cur: Any, youth_id: str, *, prefix: str) -> None:
         cur.execute(
-            self.q("DELETE FROM {p}ledger_lookup WHERE youth_id = ? AND key LIKE ?"), (youth_id, prefix + "%")
+            self.q("DELETE FROM {p}ledger_lookup WHERE youth_id = ? AND key LIKE ?"),
+            (youth_id, prefix + "%"),
         )
 
 

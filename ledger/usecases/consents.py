@@ -43,7 +43,9 @@ def _json_value(value: Any) -> Any:
 
 class ConsentUseCases(YouthUseCases):
     # -- validation shared by grant, sign and extend ------------------------------------------
-    def check_givers(self, youth: Youth, raw: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    def check_givers(
+        self, youth: Youth, raw: list[dict[str, Any]], field: str
+    ) -> list[dict[str, Any]]:
         if not raw:
             raise Invalid.field(field, "name at least one consent giver")
         out = []
@@ -54,7 +56,9 @@ class ConsentUseCases(YouthUseCases):
             elif party == "guardian":
                 gid = giver.get("guardian_id")
                 if not gid or gid not in youth.guardians:
-                    raise Invalid.field(f"{field}[{i}].guardian_id", "is not a guardian of this youth")
+                    raise Invalid.field(
+                        f"{field}[{i}].guardian_id", "is not a guardian of this youth"
+                    )
                 out.append({"party": "guardian", "guardian_id": gid})
             else:
                 raise Invalid.field(f"{field}[{i}].party", "must be youth or guardian")
@@ -82,15 +86,21 @@ class ConsentUseCases(YouthUseCases):
                 if d.get("from") == d.get("to"):
                     errors.append((f"{field}.directions[{i}]", "from and to must differ"))
                 elif whole and not {d.get("from"), d.get("to")} <= set(agencies):
-                    errors.append((f"{field}.directions[{i}]", "names an agency outside scope.agencies"))
+                    errors.append(
+                        (f"{field}.directions[{i}]", "names an agency outside scope.agencies")
+                    )
         if errors:
             raise Invalid(errors)
         scope = {
             "agencies": agencies,
-            "directions": None if directions is None else [{"from": d["from"], "to": d["to"]} for d in directions],
+            "directions": None
+            if directions is None
+            else [{"from": d["from"], "to": d["to"]} for d in directions],
             "categories": categories,
             "purposes": list(dict.fromkeys(raw.get("purposes") or [])),
-            "situations": None if raw.get("situations") is None else list(dict.fromkeys(raw["situations"])),
+            "situations": None
+            if raw.get("situations") is None
+            else list(dict.fromkeys(raw["situations"])),
         }
         return scope
 
@@ -108,7 +118,9 @@ class ConsentUseCases(YouthUseCases):
         if method == "written" and not (form_reference and form_reference.strip()):
             warnings.append("a written consent should refer to its signed form (form_reference)")
         if method == "oral" and not (notes and notes.strip()):
-            warnings.append("an oral consent needs notes on when, how and who was present (FL 27 §)")
+            warnings.append(
+                "an oral consent needs notes on when, how and who was present (FL 27 §)"
+            )
         return warnings
 
     def check_assessment(self, raw: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -168,7 +180,11 @@ class ConsentUseCases(YouthUseCases):
                 warnings.append("the givers should be told that the consent can be revoked")
             consent_id = str(uuid.uuid4())
             youth.record_consent_event(
-                Youth.ConsentGranted, consent_id=consent_id, body=body, actor=request.actor, now=self.now()
+                Youth.ConsentGranted,
+                consent_id=consent_id,
+                body=body,
+                actor=request.actor,
+                now=self.now(),
             )
             state = self.consent_state(youth, consent_id)
             warnings.extend(state.requirement.warnings)
@@ -179,7 +195,9 @@ class ConsentUseCases(YouthUseCases):
                 "missing": list(state.requirement.missing),
                 "warnings": warnings,
             }
-            return Outcome((youth,), 201, answer, lookups=((f"consent:{consent_id}", str(youth.id)),))
+            return Outcome(
+                (youth,), 201, answer, lookups=((f"consent:{consent_id}", str(youth.id)),)
+            )
 
         return self.execute(request, command)
 
@@ -199,7 +217,12 @@ class ConsentUseCases(YouthUseCases):
             now = self.now()
             # The answer shows positions, known only after the save: a replay renders the
             # consent again at this version and this moment, which gives the same answer.
-            replay = {"kind": "consent", "consent_id": consent_id, "version": youth.version, "now": iso(now)}
+            replay = {
+                "kind": "consent",
+                "consent_id": consent_id,
+                "version": youth.version,
+                "now": iso(now),
+            }
             return Outcome(
                 (youth,),
                 status,
@@ -210,7 +233,9 @@ class ConsentUseCases(YouthUseCases):
 
         return self.execute(request, command)
 
-    def sign_consent(self, request: Request, consent_id: str, cmd: dict[str, Any]) -> tuple[int, Any]:
+    def sign_consent(
+        self, request: Request, consent_id: str, cmd: dict[str, Any]
+    ) -> tuple[int, Any]:
         def build(youth: Youth, state: ConsentState) -> None:
             if state.revoked is not None:
                 raise Conflict("the consent is revoked")
@@ -227,12 +252,18 @@ class ConsentUseCases(YouthUseCases):
                 "obtained_at": self.check_moment(cmd.get("obtained_at"), "obtained_at"),
             }
             youth.record_consent_event(
-                Youth.ConsentSigned, consent_id=consent_id, body=body, actor=request.actor, now=self.now()
+                Youth.ConsentSigned,
+                consent_id=consent_id,
+                body=body,
+                actor=request.actor,
+                now=self.now(),
             )
 
         return self._consent_command(request, consent_id, 200, build)
 
-    def extend_consent(self, request: Request, consent_id: str, cmd: dict[str, Any]) -> tuple[int, Any]:
+    def extend_consent(
+        self, request: Request, consent_id: str, cmd: dict[str, Any]
+    ) -> tuple[int, Any]:
         def build(youth: Youth, state: ConsentState) -> None:
             if state.revoked is not None:
                 raise Conflict("the consent is revoked; widening needs a new consent")
@@ -244,12 +275,16 @@ class ConsentUseCases(YouthUseCases):
             affirmed = requirement(
                 self.policy,
                 age=age_on(youth.birth_date, obtained_at),
-                guardians=[g for g in youth.guardians.values() if g.active(obtained_at, self.now())],
+                guardians=[
+                    g for g in youth.guardians.values() if g.active(obtained_at, self.now())
+                ],
                 givers=frozenset(Giver.from_json(g) for g in givers),
                 maturity_assessed=state.maturity_assessment is not None,
             )
             if affirmed.missing:
-                raise Invalid.field("givers", "widening a consent needs the affirmation of every required giver")
+                raise Invalid.field(
+                    "givers", "widening a consent needs the affirmation of every required giver"
+                )
             self.check_method(cmd["method"], cmd.get("form_reference"), cmd.get("notes"))
             body = {
                 "add": {k: v for k, v in add.items() if v},
@@ -260,12 +295,18 @@ class ConsentUseCases(YouthUseCases):
                 "obtained_at": obtained_at,
             }
             youth.record_consent_event(
-                Youth.ConsentExtended, consent_id=consent_id, body=body, actor=request.actor, now=self.now()
+                Youth.ConsentExtended,
+                consent_id=consent_id,
+                body=body,
+                actor=request.actor,
+                now=self.now(),
             )
 
         return self._consent_command(request, consent_id, 200, build)
 
-    def revoke_consent(self, request: Request, consent_id: str, cmd: dict[str, Any]) -> tuple[int, Any]:
+    def revoke_consent(
+        self, request: Request, consent_id: str, cmd: dict[str, Any]
+    ) -> tuple[int, Any]:
         def build(youth: Youth, state: ConsentState) -> None:
             if state.revoked is not None:
                 raise Conflict("the consent is already revoked")
@@ -279,7 +320,9 @@ class ConsentUseCases(YouthUseCases):
             remove: dict[str, Any] = {}
             if kind == "partial":
                 raw = cmd.get("remove") or {}
-                remove = {k: v for k, v in self.check_scope(raw, "remove", whole=False).items() if v}
+                remove = {
+                    k: v for k, v in self.check_scope(raw, "remove", whole=False).items() if v
+                }
                 if not remove:
                     raise Invalid.field("remove", "a partial revocation names what it removes")
             body = {
@@ -291,7 +334,9 @@ class ConsentUseCases(YouthUseCases):
                 "effective_at": effective_at,
             }
             event = Youth.ConsentRevoked if kind == "full" else Youth.ConsentPartiallyRevoked
-            youth.record_consent_event(event, consent_id=consent_id, body=body, actor=request.actor, now=self.now())
+            youth.record_consent_event(
+                event, consent_id=consent_id, body=body, actor=request.actor, now=self.now()
+            )
 
         return self._consent_command(request, consent_id, 201, build)
 
@@ -300,7 +345,9 @@ class ConsentUseCases(YouthUseCases):
             if not reason.strip():
                 raise Invalid.field("reason", "must not be empty")
             if self.policy.separation_of_duties and state.registered_by == request.actor.actor_id:
-                raise Forbidden("the actor who registered a consent may not annul it (separation of duties)")
+                raise Forbidden(
+                    "the actor who registered a consent may not annul it (separation of duties)"
+                )
             youth.record_consent_event(
                 Youth.ConsentAnnulled,
                 consent_id=consent_id,
@@ -313,7 +360,12 @@ class ConsentUseCases(YouthUseCases):
 
     # -- views ---------------------------------------------------------------------------------------
     def consent_state(
-        self, youth: Youth, consent_id: str, *, at: datetime | None = None, known_at: datetime | None = None
+        self,
+        youth: Youth,
+        consent_id: str,
+        *,
+        at: datetime | None = None,
+        known_at: datetime | None = None,
     ) -> ConsentState:
         now = self.now()
         state = fold(
@@ -333,10 +385,15 @@ class ConsentUseCases(YouthUseCases):
         if spec.get("kind") != "consent":
             return super().render_replay(spec)
         youth = self.youth_of("consent", spec["consent_id"])
-        at_version = self.repository.get(youth.id, version=spec["version"])
-        return self.consent_json(at_version, spec["consent_id"], now=datetime.fromisoformat(spec["now"]))
+        at_version: object = self.repository.get(youth.id, version=spec["version"])
+        assert isinstance(at_version, Youth)
+        return self.consent_json(
+            at_version, spec["consent_id"], now=datetime.fromisoformat(spec["now"])
+        )
 
-    def consent_json(self, youth: Youth, consent_id: str, *, now: datetime | None = None) -> dict[str, Any]:
+    def consent_json(
+        self, youth: Youth, consent_id: str, *, now: datetime | None = None
+    ) -> dict[str, Any]:
         """The consent at `now` (default: the ledger's now), with its history."""
         now = now or self.now()
         state = self.consent_state(youth, consent_id, at=now, known_at=now)
@@ -364,7 +421,10 @@ class ConsentUseCases(YouthUseCases):
             "missing": list(state.requirement.missing),
             "warnings": list(state.requirement.warnings),
             "scope": state.scope.to_json(),
-            "givers": [g.to_json() for g in sorted(state.givers, key=lambda g: (g.party, g.guardian_id or ""))],
+            "givers": [
+                g.to_json()
+                for g in sorted(state.givers, key=lambda g: (g.party, g.guardian_id or ""))
+            ],
             "maturity_assessment": _json_value(state.maturity_assessment),
             "method": grant["method"],
             "form_reference": grant.get("form_reference"),
@@ -379,7 +439,8 @@ class ConsentUseCases(YouthUseCases):
             "lapses_at": iso(state.lapses_at) if state.lapses_at else None,
             "registered_by": state.registered_by,
             "registered_at": iso(state.granted.recorded_at),
-            "annulled": state.annulled is not None or any(f.kind == ANNULLED for f in youth.consent_facts(consent_id)),
+            "annulled": state.annulled is not None
+            or any(f.kind == ANNULLED for f in youth.consent_facts(consent_id)),
             "history": history,
         }
 

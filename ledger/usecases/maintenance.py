@@ -56,7 +56,9 @@ class MaintenanceUseCases(SharingUseCases):
                     break
                 for row in rows:
                     stored = self.recorder.select_events(
-                        UUID(row.originator_id), gt=row.originator_version - 1, lte=row.originator_version
+                        UUID(row.originator_id),
+                        gt=row.originator_version - 1,
+                        lte=row.originator_version,
                     )
                     event = self.mapper.to_domain_event(stored[0])
                     tables.reindex(cur, row.position, entry_meta(event), self._lookups_of(event))
@@ -78,6 +80,3 @@ class MaintenanceUseCases(SharingUseCases):
             kind, attr = ENTITY_KEYS[name]
             return [(f"{kind}:{getattr(event, attr)}", youth_id)]
         return []
-
-
-

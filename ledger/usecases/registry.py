@@ -33,7 +33,9 @@ class RegistryUseCases(LedgerCore):
     # -- authentication -------------------------------------------------------------------------
     def authenticate(self, token: str) -> Actor:
         try:
-            found = self.repository.get(Token.create_id(token_digest(token)), deepcopy_from_cache=False)
+            found: object = self.repository.get(
+                Token.create_id(token_digest(token)), deepcopy_from_cache=False
+            )
         except AggregateNotFoundError:
             raise Unauthenticated("unknown token") from None
         if not isinstance(found, Token) or not found.valid(self.now()):
@@ -66,7 +68,11 @@ class RegistryUseCases(LedgerCore):
             secret = token or secrets.token_urlsafe(32)
             holder = Actor(actor_id, agency_id, frozenset(roles))
             issued = Token.issue(
-                token=secret, holder=holder, expires_at=expires_at, actor=request.actor, now=self.now()
+                token=secret,
+                holder=holder,
+                expires_at=expires_at,
+                actor=request.actor,
+                now=self.now(),
             )
             body = {
                 "token": secret,
@@ -79,21 +85,25 @@ class RegistryUseCases(LedgerCore):
 
         return self.execute(request, command)
 
-    def bootstrap_token(self, token: str, *, agency_id: str, actor_id: str, roles: list[str]) -> None:
+    def bootstrap_token(
+        self, token: str, *, agency_id: str, actor_id: str, roles: list[str]
+    ) -> None:
         """The first admin token (LEDGER_ADMIN_TOKEN or `ledger token`): issued by the system."""
         from ledger.actor import SYSTEM
 
         if Token.create_id(token_digest(token)) in self.repository:
             return
         holder = Actor(actor_id, agency_id, frozenset(roles))
-        self.save(Token.issue(token=token, holder=holder, expires_at=None, actor=SYSTEM, now=self.now()))
+        self.save(
+            Token.issue(token=token, holder=holder, expires_at=None, actor=SYSTEM, now=self.now())
+        )
 
     # -- agencies ----------------------------------------------------------------------------------
     def agency(self, agency_id: str, *, field: str = "agency_id") -> Agency:
         if not AGENCY_ID.match(agency_id):
             raise Invalid.field(field, "is not a valid agency id")
         try:
-            found = self.repository.get(Agency.create_id(agency_id), deepcopy_from_cache=False)
+            found: object = self.repository.get(Agency.create_id(agency_id), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise Invalid.field(field, f"unknown agency {agency_id}") from None
         assert isinstance(found, Agency)

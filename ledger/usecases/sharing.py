@@ -71,7 +71,9 @@ class SharingUseCases(ConsentUseCases):
                         )
                     )
                 else:
-                    question = Question(from_agency, to_agency, category, at, known_at, purpose, situation)
+                    question = Question(
+                        from_agency, to_agency, category, at, known_at, purpose, situation
+                    )
                     parts.append(may_share(youth, question, self.policy))
         return combine(parts)
 
@@ -167,7 +169,11 @@ class SharingUseCases(ConsentUseCases):
                 "decision": decision.to_json(),
             }
             youth.record_disclosure(
-                disclosure_id=disclosure_id, accepted=accepted, body=body, actor=request.actor, now=now
+                disclosure_id=disclosure_id,
+                accepted=accepted,
+                body=body,
+                actor=request.actor,
+                now=now,
             )
             view = self.disclosure_json(youth, youth.disclosures[disclosure_id], {})
             lookups = ((f"disclosure:{disclosure_id}", str(youth.id)),)
@@ -185,7 +191,9 @@ class SharingUseCases(ConsentUseCases):
 
         return self.execute(request, command)
 
-    def disclosure_json(self, youth: Youth, d: Disclosure, positions: dict[int, int]) -> dict[str, Any]:
+    def disclosure_json(
+        self, youth: Youth, d: Disclosure, positions: dict[int, int]
+    ) -> dict[str, Any]:
         data = d.fact.data
         basis = dict(data["basis"])
         basis["note"] = reveal(basis.get("note"))
@@ -245,7 +253,11 @@ class SharingUseCases(ConsentUseCases):
                     continue
                 if agency_id is not None and agency_id not in involved:
                     continue
-                if actor.has("staff") and not actor.has("auditor", "coordinator") and actor.agency_id not in involved:
+                if (
+                    actor.has("staff")
+                    and not actor.has("auditor", "coordinator")
+                    and actor.agency_id not in involved
+                ):
                     continue
                 if since is not None and d.fact.effective_at < since:
                     continue

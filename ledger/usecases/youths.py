@@ -40,7 +40,9 @@ class YouthUseCases(RegistryUseCases):
         return youth
 
     # -- youths --------------------------------------------------------------------------------
-    def register_youth(self, request: Request, *, personal_number: str, name: str | None) -> tuple[int, Any]:
+    def register_youth(
+        self, request: Request, *, personal_number: str, name: str | None
+    ) -> tuple[int, Any]:
         self.require(request.actor, *WRITERS)
 
         def command() -> Outcome:
@@ -77,8 +79,12 @@ class YouthUseCases(RegistryUseCases):
             "birth_date": youth.birth_date.isoformat(),
             "erased": youth.erased is not None,
             "registered_at": iso(youth.created_on),
-            "guardians": [self.guardian_json(youth, g.guardian_id) for g in youth.guardians.values()],
-            "cases": [self.case_json(youth, c, now, with_alerts=False) for c in youth.cases.values()],
+            "guardians": [
+                self.guardian_json(youth, g.guardian_id) for g in youth.guardians.values()
+            ],
+            "cases": [
+                self.case_json(youth, c, now, with_alerts=False) for c in youth.cases.values()
+            ],
             "consents": [{"id": c.consent_id, "status": c.status(now)} for c in consents],
         }
 
@@ -129,7 +135,9 @@ class YouthUseCases(RegistryUseCases):
                 errors.append(("custody", "must be joint or sole"))
             if errors:
                 raise Invalid(errors)
-            digits = self.parse_number(personal_number, "personal_number") if personal_number else None
+            digits = (
+                self.parse_number(personal_number, "personal_number") if personal_number else None
+            )
             youth = self.writable_youth(youth_id)
             guardian_id = str(uuid.uuid4())
             youth.add_guardian(
@@ -142,12 +150,20 @@ class YouthUseCases(RegistryUseCases):
                 now=self.now(),
             )
             body = self.guardian_json(youth, guardian_id)
-            return Outcome((youth,), 201, body, lookups=((f"guardian:{guardian_id}", str(youth.id)),))
+            return Outcome(
+                (youth,), 201, body, lookups=((f"guardian:{guardian_id}", str(youth.id)),)
+            )
 
         return self.execute(request, command)
 
     def end_guardian(
-        self, request: Request, youth_id: str, guardian_id: str, *, reason: str, effective_at: datetime | None
+        self,
+        request: Request,
+        youth_id: str,
+        guardian_id: str,
+        *,
+        reason: str,
+        effective_at: datetime | None,
     ) -> tuple[int, Any]:
         self.require(request.actor, *WRITERS)
 
@@ -167,7 +183,9 @@ class YouthUseCases(RegistryUseCases):
         return self.execute(request, command)
 
     # -- cases ---------------------------------------------------------------------------------------
-    def case_json(self, youth: Youth, case: Case, now: datetime, *, with_alerts: bool = True) -> dict[str, Any]:
+    def case_json(
+        self, youth: Youth, case: Case, now: datetime, *, with_alerts: bool = True
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "id": case.case_id,
             "youth_id": str(youth.id),
@@ -195,10 +213,17 @@ class YouthUseCases(RegistryUseCases):
             if state.case_id not in (None, case.case_id) or state.annulled:
                 continue
             granted = state.granted.data["scope"]
-            pairs = [(s, p) for s in social for p in police if s in granted["agencies"] and p in granted["agencies"]]
+            pairs = [
+                (s, p)
+                for s in social
+                for p in police
+                if s in granted["agencies"] and p in granted["agencies"]
+            ]
             if not pairs:
                 continue
-            lost = state.revoked is not None or not any(state.scope.involves_pair(s, p) for s, p in pairs)
+            lost = state.revoked is not None or not any(
+                state.scope.involves_pair(s, p) for s, p in pairs
+            )
             if lost:
                 since = state.revoked.effective_at if state.revoked else state.granted.effective_at
                 for fact in youth.consents[state.consent_id]:

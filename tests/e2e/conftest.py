@@ -68,7 +68,9 @@ class Api:
             ("fritid-x", "leisure"),
             ("bup-orebro", "child_psychiatry"),
         ]:
-            r = self.post("/v1/agencies", {"id": agency_id, "name": agency_id.title(), "kind": kind})
+            r = self.post(
+                "/v1/agencies", {"id": agency_id, "name": agency_id.title(), "kind": kind}
+            )
             assert r.status_code == 201, r.text
         self.token("anna", "soc-orebro", "coordinator")
         self.token("lars", "skola-x", "staff")
@@ -77,13 +79,19 @@ class Api:
         self.token("ida", "soc-orebro", "auditor")
         self.token("olle", "skola-x", "coordinator")
 
-    def youth(self, birth: str = "20120315", name: str = "Kim Andersson", serial: str = "123") -> str:
-        r = self.post("/v1/youths", {"personal_number": personal_number(birth, serial), "name": name}, "anna")
+    def youth(
+        self, birth: str = "20120315", name: str = "Kim Andersson", serial: str = "123"
+    ) -> str:
+        r = self.post(
+            "/v1/youths", {"personal_number": personal_number(birth, serial), "name": name}, "anna"
+        )
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
     def guardian(self, youth_id: str, name: str, custody: str = "joint") -> str:
-        r = self.post(f"/v1/youths/{youth_id}/guardians", {"name": name, "custody": custody}, "anna")
+        r = self.post(
+            f"/v1/youths/{youth_id}/guardians", {"name": name, "custody": custody}, "anna"
+        )
         assert r.status_code == 201, r.text
         return str(r.json()["guardian_id"])
 
@@ -120,7 +128,9 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    settings = Settings(database_url="sqlite:///:memory:", admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys")
+    settings = Settings(
+        database_url="sqlite:///:memory:", admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys"
+    )
     app = create_app(settings, clock=clock)
     with TestClient(app) as client:
         yield Api(client, clock, {"admin": ADMIN_TOKEN})

@@ -15,7 +15,9 @@ def test_a_request_without_a_token_is_401_and_a_wrong_role_is_403(api: Api) -> N
     r = api.client.get("/v1/agencies")
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert api.client.get("/v1/agencies", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        api.client.get("/v1/agencies", headers={"Authorization": "Bearer nope"}).status_code == 401
+    )
     r = api.post("/v1/agencies", {"id": "ny-aktor", "name": "Ny", "kind": "other"}, "lars")
     assert r.status_code == 403
     assert r.json()["status"] == 403
@@ -23,7 +25,9 @@ def test_a_request_without_a_token_is_401_and_a_wrong_role_is_403(api: Api) -> N
 
 def test_agencies_are_registered_once_and_listed_with_pagination(api: Api) -> None:
     api.agencies()
-    again = api.post("/v1/agencies", {"id": "soc-orebro", "name": "Again", "kind": "social_services"})
+    again = api.post(
+        "/v1/agencies", {"id": "soc-orebro", "name": "Again", "kind": "social_services"}
+    )
     assert again.status_code == 409
     first = api.get("/v1/agencies?limit=2").json()
     assert [a["id"] for a in first["items"]] == ["soc-orebro", "polis-orebro"]
@@ -54,7 +58,10 @@ def test_a_youth_is_registered_once_and_found_by_personal_number(api: Api) -> No
     found = api.get("/v1/youths?personal_number=201203151236", "anna").json()
     assert [y["id"] for y in found["items"]] == [youth_id]
     assert found["items"][0]["birth_date"] == "2012-03-15"
-    assert api.get("/v1/youths?personal_number=" + personal_number("20110101"), "anna").json()["items"] == []
+    assert (
+        api.get("/v1/youths?personal_number=" + personal_number("20110101"), "anna").json()["items"]
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,7 +72,9 @@ def test_a_youth_is_registered_once_and_found_by_personal_number(api: Api) -> No
         ("abcdefghij", "personal_number"),
     ],
 )
-def test_a_bad_personal_number_is_422_naming_the_field_and_writes_nothing(api: Api, number: str, field: str) -> None:
+def test_a_bad_personal_number_is_422_naming_the_field_and_writes_nothing(
+    api: Api, number: str, field: str
+) -> None:
     api.agencies()
     before = api.tree_size()
     r = api.post("/v1/youths", {"personal_number": number}, "anna")
@@ -139,10 +148,27 @@ def test_an_adult_consents_alone_and_a_guardian_signature_counts_for_nothing(api
 
 def bad_consents(api: Api, youth: str, other_guardian: str) -> list[tuple[dict[str, Any], str]]:
     return [
-        ({"scope": {"agencies": ["soc-orebro", "nope-agency"], "categories": ["school_attendance"]}}, "scope.agencies"),
-        ({"scope": {"agencies": ["soc-orebro", "skola-x"], "categories": ["weather"]}}, "scope.categories"),
-        ({"valid_from": "2026-03-02T10:00:00+01:00", "valid_until": "2026-03-01T10:00:00+01:00"}, "valid_until"),
-        ({"givers": [{"party": "guardian", "guardian_id": other_guardian}]}, "givers[0].guardian_id"),
+        (
+            {
+                "scope": {
+                    "agencies": ["soc-orebro", "nope-agency"],
+                    "categories": ["school_attendance"],
+                }
+            },
+            "scope.agencies",
+        ),
+        (
+            {"scope": {"agencies": ["soc-orebro", "skola-x"], "categories": ["weather"]}},
+            "scope.categories",
+        ),
+        (
+            {"valid_from": "2026-03-02T10:00:00+01:00", "valid_until": "2026-03-01T10:00:00+01:00"},
+            "valid_until",
+        ),
+        (
+            {"givers": [{"party": "guardian", "guardian_id": other_guardian}]},
+            "givers[0].guardian_id",
+        ),
         ({"givers": [{"party": "uncle"}]}, "givers[0].party"),
         ({"method": "telepathy"}, "method"),
         ({"obtained_at": "2026-03-02T10:00:00"}, "obtained_at"),  # no offset
@@ -150,7 +176,9 @@ def bad_consents(api: Api, youth: str, other_guardian: str) -> list[tuple[dict[s
     ]
 
 
-def test_a_malformed_or_contradictory_consent_is_422_naming_the_field_and_writes_nothing(api: Api) -> None:
+def test_a_malformed_or_contradictory_consent_is_422_naming_the_field_and_writes_nothing(
+    api: Api,
+) -> None:
     api.agencies()
     youth = api.youth("20120315")
     api.guardian(youth, "Maria Andersson")
@@ -168,8 +196,16 @@ def test_a_malformed_or_contradictory_consent_is_422_naming_the_field_and_writes
 
 def test_garbage_input_is_a_4xx_problem_never_a_500(api: Api) -> None:
     api.agencies()
-    for path in ["/v1/consents", "/v1/youths", "/v1/decisions/check", "/v1/disclosures", "/v1/cases"]:
-        r = api.call("POST", path, "anna", content=b"{not json", headers={"Content-Type": "application/json"})
+    for path in [
+        "/v1/consents",
+        "/v1/youths",
+        "/v1/decisions/check",
+        "/v1/disclosures",
+        "/v1/cases",
+    ]:
+        r = api.call(
+            "POST", path, "anna", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
         assert 400 <= r.status_code < 500, (path, r.status_code)
         r = api.post(path, {"unexpected": [1, 2, 3]}, "anna")
         assert r.status_code == 422, (path, r.status_code)
@@ -179,9 +215,19 @@ def test_garbage_input_is_a_4xx_problem_never_a_500(api: Api) -> None:
 def test_the_same_idempotency_key_returns_the_first_answer_and_writes_nothing_new(api: Api) -> None:
     api.agencies()
     body = {"personal_number": personal_number("20130101"), "name": "Lo"}
-    first = api.post("/v1/youths", body, "anna", headers={"Idempotency-Key": "k-1", "Authorization": "Bearer " + api.tokens["anna"]})
+    first = api.post(
+        "/v1/youths",
+        body,
+        "anna",
+        headers={"Idempotency-Key": "k-1", "Authorization": "Bearer " + api.tokens["anna"]},
+    )
     size = api.tree_size()
-    again = api.post("/v1/youths", body, "anna", headers={"Idempotency-Key": "k-1", "Authorization": "Bearer " + api.tokens["anna"]})
+    again = api.post(
+        "/v1/youths",
+        body,
+        "anna",
+        headers={"Idempotency-Key": "k-1", "Authorization": "Bearer " + api.tokens["anna"]},
+    )
     assert again.status_code == first.status_code == 201
     assert again.json() == first.json()
     assert api.tree_size() == size
@@ -226,7 +272,9 @@ def test_a_sig_case_shows_an_alert_when_the_police_consent_is_revoked(api: Api) 
     api.agencies()
     youth = api.youth("20060101")
     case = api.post(
-        "/v1/cases", {"youth_id": youth, "form": "SIG", "agencies": ["soc-orebro", "polis-orebro"]}, "anna"
+        "/v1/cases",
+        {"youth_id": youth, "form": "SIG", "agencies": ["soc-orebro", "polis-orebro"]},
+        "anna",
     )
     assert case.status_code == 201, case.text
     case_id = case.json()["id"]
@@ -254,7 +302,9 @@ def test_guardians_are_added_and_ended(api: Api) -> None:
     api.agencies()
     youth = api.youth()
     guardian = api.guardian(youth, "Maria")
-    r = api.post(f"/v1/youths/{youth}/guardians/{guardian}/end", {"reason": "vårdnad överflyttad"}, "anna")
+    r = api.post(
+        f"/v1/youths/{youth}/guardians/{guardian}/end", {"reason": "vårdnad överflyttad"}, "anna"
+    )
     assert r.status_code == 200
     body = api.get(f"/v1/youths/{youth}", "anna").json()
     assert body["guardians"][0]["ended_at"] is not None

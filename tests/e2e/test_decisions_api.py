@@ -121,7 +121,11 @@ def test_a_guardian_consent_lapses_on_the_eighteenth_birthday_in_stockholm(api: 
 def test_a_closed_case_ends_the_consents_given_for_it(api: Api) -> None:
     api.agencies()
     youth = api.youth("20060101")
-    case = api.post("/v1/cases", {"youth_id": youth, "form": "SSPF", "agencies": ["soc-orebro", "skola-x"]}, "anna")
+    case = api.post(
+        "/v1/cases",
+        {"youth_id": youth, "form": "SSPF", "agencies": ["soc-orebro", "skola-x"]},
+        "anna",
+    )
     case_id = case.json()["id"]
     api.consent(youth, [{"party": "youth"}], case_id=case_id)
     api.clock.advance(days=1)
@@ -149,7 +153,10 @@ def test_an_annulled_consent_held_in_good_faith_until_the_annulment_was_recorded
     api.token("maja", "soc-orebro", "coordinator")
     before = api.clock.now.isoformat()
     api.clock.advance(days=1)
-    assert api.post(f"/v1/consents/{consent}/annulments", {"reason": "Fel person"}, "maja").status_code == 201
+    assert (
+        api.post(f"/v1/consents/{consent}/annulments", {"reason": "Fel person"}, "maja").status_code
+        == 201
+    )
     assert codes(api.check(youth)) == {"CONSENT_ANNULLED"}
     assert api.check(youth, at=before, known_at=before)["allowed"] is True
 
@@ -172,7 +179,13 @@ def test_statutory_provisions_are_checked_against_their_conditions(api: Api) -> 
     assert codes(wrong_direction) == {"PROVISION_CONDITIONS_NOT_MET"}
     unknown = api.post(
         "/v1/decisions/check",
-        {"from_agency": "skola-x", "to_agency": "soc-orebro", "youth_id": youth, "category": "school_attendance", "provision": "osl-99"},
+        {
+            "from_agency": "skola-x",
+            "to_agency": "soc-orebro",
+            "youth_id": youth,
+            "category": "school_attendance",
+            "provision": "osl-99",
+        },
         "lars",
     )
     assert unknown.status_code == 422
@@ -182,7 +195,12 @@ def test_staff_may_ask_only_about_their_own_agency_but_an_auditor_about_any(api:
     youth, _ = adult_with_consent(api)
     r = api.post(
         "/v1/decisions/check",
-        {"from_agency": "soc-orebro", "to_agency": "skola-x", "youth_id": youth, "category": "school_attendance"},
+        {
+            "from_agency": "soc-orebro",
+            "to_agency": "skola-x",
+            "youth_id": youth,
+            "category": "school_attendance",
+        },
         "lars",
     )
     assert r.status_code == 403
@@ -229,13 +247,19 @@ def test_a_refused_disclosure_is_403_recorded_and_listed_only_with_refused(api: 
     assert r.headers["content-type"].startswith("application/problem+json")
     assert codes(r.json()["decision"]) == {"CATEGORY_NOT_COVERED"}
     assert api.get(f"/v1/disclosures?youth_id={youth}", "lars").json()["items"] == []
-    refused = api.get(f"/v1/disclosures?youth_id={youth}&include_refused=true", "lars").json()["items"]
+    refused = api.get(f"/v1/disclosures?youth_id={youth}&include_refused=true", "lars").json()[
+        "items"
+    ]
     assert [d["status"] for d in refused] == ["refused"]
 
 
-def test_a_disclosure_to_several_agencies_is_refused_if_any_recipient_is_not_covered(api: Api) -> None:
+def test_a_disclosure_to_several_agencies_is_refused_if_any_recipient_is_not_covered(
+    api: Api,
+) -> None:
     youth, _ = adult_with_consent(api)
-    r = api.post("/v1/disclosures", disclosure(youth, to_agencies=["soc-orebro", "fritid-x"]), "lars")
+    r = api.post(
+        "/v1/disclosures", disclosure(youth, to_agencies=["soc-orebro", "fritid-x"]), "lars"
+    )
     assert r.status_code == 403
     assert "RECIPIENT_NOT_COVERED" in codes(r.json()["decision"])
 
@@ -255,11 +279,15 @@ def test_a_retrospective_disclosure_without_basis_is_recorded_and_marked(api: Ap
     assert codes(r.json()["decision"]) == {"NO_CONSENT"}
 
 
-def test_a_statutory_disclosure_outside_its_conditions_is_refused_and_an_unknown_one_is_422(api: Api) -> None:
+def test_a_statutory_disclosure_outside_its_conditions_is_refused_and_an_unknown_one_is_422(
+    api: Api,
+) -> None:
     api.agencies()
     youth = api.youth("20060101")
     basis = {"kind": "statutory", "provision": "report-of-concern"}  # only for under 18
-    r = api.post("/v1/disclosures", disclosure(youth, to_agencies=["soc-orebro"], basis=basis), "lars")
+    r = api.post(
+        "/v1/disclosures", disclosure(youth, to_agencies=["soc-orebro"], basis=basis), "lars"
+    )
     assert r.status_code == 403
     assert codes(r.json()["decision"]) == {"PROVISION_CONDITIONS_NOT_MET"}
     unknown = {"kind": "statutory", "provision": "osl-99", "note": "x"}

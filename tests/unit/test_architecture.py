@@ -26,7 +26,11 @@ def imports_of(package: str) -> list[tuple[Path, str]]:
 
 @pytest.mark.parametrize(
     ("package", "forbidden"),
-    [("ledger", ("api", "projections")), ("projections", ("api",)), ("api", ("psycopg", "sqlite3"))],
+    [
+        ("ledger", ("api", "projections")),
+        ("projections", ("api",)),
+        ("api", ("psycopg", "sqlite3")),
+    ],
 )
 def test_a_layer_never_imports_what_depends_on_it(package: str, forbidden: tuple[str, ...]) -> None:
     bad = [(p.name, m) for p, m in imports_of(package) if m.split(".")[0] in forbidden]
@@ -35,5 +39,7 @@ def test_a_layer_never_imports_what_depends_on_it(package: str, forbidden: tuple
 
 def test_the_domain_never_reads_the_clock_itself() -> None:
     pattern = re.compile(r"datetime\.(now|utcnow)\(|time\.time\(\)")
-    offenders = [p.name for p in (ROOT / "ledger").rglob("*.py") if pattern.search(p.read_text("utf-8"))]
+    offenders = [
+        p.name for p in (ROOT / "ledger").rglob("*.py") if pattern.search(p.read_text("utf-8"))
+    ]
     assert offenders == []

@@ -1,0 +1,579 @@
+"""The compliance review as a specification: one scenario per finding code, each producing exactly
+that finding; a clean history with none; retrospective disclosures judged as documented facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ledger.application import Request
+from ledger.errors import Forbidden
+from ledger.identity import luhn_check_digit
+from ledger.service import Ledger
+from projections.review import FINDING_CODES, SEVERITY, run_review
+from tests.conftest import ADMIN, Clock, as_actor
+
+COORDINATOR = as_actor("anna", "soc-orebro", "coordinator")
+SECOND_COORDINATOR = as_actor("maja", "soc-orebro", "coordinator")
+SCHOOL = as_actor("lars", "skola-x", "staff")
+SOCIAL = as_actor("sara", "soc-orebro", "staff")
+AUDITOR = as_actor("ida", "ivo", "auditor")
+AGENCIES = [
+    ("soc-orebro", "social_services"),
+    ("polis-orebro", "police"),
+    ("skola-x", "school"),
+    ("fritid-x", "leisure"),
+]
+
+
+@dataclass
+class World:
+    ledger: Ledger
+    clock: Clock
+
+    def setup(self) -> World:
+        for agency_id, kind in AGENCIES:
+            self.ledger.register_agency(
+                ADMIN, agency_id=agency_id, name=agency_id.title(), kind=kind, municipality=None
+            )
+        return self
+
+    def youth(self, birth: str = "20060101") -> str:
+        number = f"{birth}-123{luhn_check_digit(birth[2:] + '123')}"
+        _, body = self.ledger.register_youth(COORDINATOR, personal_number=number, name="Kim")
+        return str(body["id"])
+
+    def guardian(self, youth: str, custody: str = "joint") -> str:
+        _, body = self.ledger.add_guardian(
+            COORDINATOR,
+            youth,
+            name="Förälder",
+            personal_number=None,
+            custody=custody,
+            effective_at=self.clock.now - timedelta(days=3650),
+        )
+        return str(body["guardian_id"])
+
+    def consent(self, youth: str, givers: list[dict[str, Any]] | None = None, **over: Any) -> str:
+        cmd: dict[str, Any] = {
+            "youth_id": youth,
+            "givers": givers or [{"party": "youth"}],
+            "method": "written",
+            "form_reference": "SSPF-2026-001",
+            "informed_of_revocation": True,
+            "copy_given": True,
+            "scope": {
+                "agencies": ["soc-orebro", "polis-orebro", "skola-x"],
+                "categories": ["school_attendance", "family_situation"],
+                "purposes": ["crime_prevention"],
+            },
+            "obtained_at": self.clock.now,
+        }
+        cmd.update(over)
+        status, body = self.ledger.grant_consent(COORDINATOR, cmd)
+        assert status == 201, body
+        return str(body["id"])
+
+    def disclose(self, youth: str, who: Request = SCHOOL, *, expect: int = 201, **over: Any) -> str:
+        cmd: dict[str, Any] = {
+            "from_agency": who.actor.agency_id,
+            "to_agencies": ["soc-orebro"] if who.actor.agency_id != "soc-orebro" else ["skola-x"],
+            "youth_id": youth,
+            "categories": ["school_attendance"],
+            "purpose": "crime_prevention",
+        }
+        cmd.update(over)
+        status, body = self.ledger.disclose(who, cmd)
+        assert status == expect, body
+        return str(body["id"])
+
+    def past(self, youth: str, occurred_at: datetime, who: Request = SCHOOL, **over: Any) -> str:
+        """A disclosure that happened at `occurred_at`, documented afterwards."""
+        return self.disclose(youth, who, retrospective=True, occurred_at=occurred_at, **over)
+
+    def revoke(self, consent: str, effective_at: datetime, **over: Any) -> None:
+        cmd: dict[str, Any] = {
+            "kind": "full",
+            "revoked_by": {"party": "youth"},
+            "communicated": "oral",
+            "notes": "Ringde samordnaren.",
+            "effective_at": effective_at,
+        }
+        cmd.update(over)
+        status, body = self.ledger.revoke_consent(COORDINATOR, consent, cmd)
+        assert status == 201, body
+
+    def review(self, who: Request = AUDITOR, **scope: Any) -> dict[str, Any]:
+        return run_review(self.ledger, who, **scope)
+
+    def codes(self, youth: str) -> list[str]:
+        return sorted(f["code"] for f in self.review(youth_id=youth)["findings"])
+
+
+@pytest.fixture
+def world(memory_ledger: Ledger, clock: Clock) -> World:
+    return World(memory_ledger, clock).setup()
+
+
+def later(clock: Clock, **delta: float) -> datetime:
+    return clock.advance(**delta)
+
+
+# -- a clean history -------------------------------------------------------------------------
+def test_a_clean_history_has_no_violations_and_no_deficiencies(world: World) -> None:
+    youth = world.youth()
+    consent = world.consent(youth)
+    first = world.disclose(youth)
+    world.clock.advance(hours=2)
+    statutory = world.disclose(
+        youth,
+        SOCIAL,
+        to_agencies=["polis-orebro"],
+        categories=["social_services_assessment"],
+        basis={
+            "kind": "statutory",
+            "provision": "osl-10-18a",
+            "note": "Risk för fortsatt brottslighet; behövs för att förebygga brott.",
+        },
+    )
+    report = world.review(youth_id=youth)
+    assert report["findings"] == []
+    assert report["summary"]["by_severity"] == {"violation": 0, "deficiency": 0, "notice": 0}
+    assert [d["id"] for d in report["disclosures"]] == [first, statutory]
+    disclosure = report["disclosures"][0]
+    assert disclosure["basis"]["consent_ids"] == [consent]
+    assert disclosure["as_recorded"]["allowed"] and disclosure["as_known_now"]["allowed"]
+    assert report["summary"]["by_basis"] == {
+        "consent": {"disclosures": 1, "findings": 0},
+        "osl-10-18a": {"disclosures": 1, "findings": 0},
+    }
+
+
+def test_a_documented_past_disclosure_with_a_valid_basis_is_clean_and_marked_retrospective(
+    world: World,
+) -> None:
+    youth = world.youth()
+    world.consent(youth)
+    meeting = later(world.clock, hours=3)
+    later(world.clock, hours=2)
+    disclosure = world.past(youth, meeting, situation="network_meeting")
+    report = world.review(youth_id=youth)
+    assert report["findings"] == []
+    assert report["disclosures"][0]["id"] == disclosure
+    assert report["disclosures"][0]["retrospective"] is True
+
+
+def test_refused_attempts_are_not_disclosures_and_are_not_reviewed(world: World) -> None:
+    youth = world.youth()
+    world.disclose(youth, expect=403)
+    report = world.review(youth_id=youth)
+    assert report["disclosures"] == [] and report["findings"] == []
+
+
+# -- one scenario per finding code -----------------------------------------------------------
+def test_a_documented_disclosure_without_any_consent_has_no_basis(world: World) -> None:
+    youth = world.youth()
+    then = world.clock.now
+    later(world.clock, hours=4)
+    disclosure = world.past(youth, then)
+    report = world.review(youth_id=youth)
+    assert [f["code"] for f in report["findings"]] == ["NO_BASIS"]
+    assert report["findings"][0]["disclosure_id"] == disclosure
+    assert report["findings"][0]["severity"] == "violation"
+    assert report["summary"]["by_basis"] == {"none": {"disclosures": 1, "findings": 1}}
+
+
+def test_sharing_after_a_known_revocation_is_after_revocation(world: World) -> None:
+    youth = world.youth()
+    consent = world.consent(youth)
+    world.revoke(consent, later(world.clock, days=1))
+    meeting = later(world.clock, hours=2)
+    later(world.clock, hours=1)
+    world.past(youth, meeting)
+    assert world.codes(youth) == ["AFTER_REVOCATION"]
+
+
+def test_a_revocation_registered_after_the_disclosure_is_after_revocation_and_registered_late(
+    world: World,
+) -> None:
+    youth = world.youth()  # Monday 2 March 2026
+    consent = world.consent(youth)
+    monday = later(world.clock, hours=2)
+    later(world.clock, days=1)  # Tuesday: the school discloses; the ledger allows it
+    disclosure = world.disclose(youth)
+    later(world.clock, days=1)  # Wednesday: the coordinator registers Monday's revocation
+    world.revoke(consent, monday)
+    report = world.review(youth_id=youth)
+    assert sorted(f["code"] for f in report["findings"]) == [
+        "AFTER_REVOCATION",
+        "REVOCATION_REGISTERED_LATE",
+    ]
+    assert {(f["disclosure_id"], f["consent_id"]) for f in report["findings"]} == {
+        (disclosure, consent)
+    }
+    entry = report["disclosures"][0]
+    assert entry["as_recorded"]["allowed"] is True
+    assert entry["as_known_now"]["allowed"] is False
+
+
+def test_a_partial_revocation_of_the_category_shared_is_after_revocation(world: World) -> None:
+    youth = world.youth()
+    consent = world.consent(youth)
+    world.revoke(
+        consent,
+        later(world.clock, hours=1),
+        kind="partial",
+        remove={"categories": ["school_attendance"]},
+    )
+    meeting = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, meeting)
+    assert world.codes(youth) == ["AFTER_REVOCATION"]
+
+
+@pytest.mark.parametrize(
+    ("disclosure", "code"),
+    [
+        ({"categories": ["police_incidents"]}, "OUTSIDE_SCOPE_CATEGORY"),
+        ({"to_agencies": ["fritid-x"]}, "OUTSIDE_SCOPE_RECIPIENT"),
+    ],
+)
+def test_sharing_beyond_the_scope_is_named_by_what_was_beyond_it(
+    world: World, disclosure: dict[str, Any], code: str
+) -> None:
+    youth = world.youth()
+    world.consent(youth)
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then, **disclosure)
+    assert world.codes(youth) == [code]
+
+
+def test_sharing_against_the_direction_of_the_consent_is_outside_scope_direction(
+    world: World,
+) -> None:
+    youth = world.youth()
+    scope = {
+        "agencies": ["soc-orebro", "skola-x"],
+        "directions": [{"from": "skola-x", "to": "soc-orebro"}],
+        "categories": ["school_attendance"],
+        "purposes": ["crime_prevention"],
+    }
+    world.consent(youth, scope=scope)
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then, SOCIAL, to_agencies=["skola-x"])
+    assert world.codes(youth) == ["OUTSIDE_SCOPE_DIRECTION"]
+
+
+def test_sharing_after_the_consent_expired_is_expired_consent(world: World) -> None:
+    youth = world.youth()
+    world.consent(youth, valid_until=world.clock.now + timedelta(days=10))
+    meeting = later(world.clock, days=15)
+    later(world.clock, hours=2)
+    world.past(youth, meeting)
+    assert world.codes(youth) == ["EXPIRED_CONSENT"]
+
+
+def test_sharing_on_a_consent_still_missing_the_guardian_is_consent_pending(world: World) -> None:
+    youth = world.youth("20130101")  # 13
+    world.guardian(youth, "sole")
+    world.consent(youth, [{"party": "youth"}])
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then)
+    assert world.codes(youth) == ["CONSENT_PENDING"]
+
+
+def test_a_guardian_consent_used_after_the_eighteenth_birthday_is_flagged(world: World) -> None:
+    youth = world.youth("20080305")  # 17 on 2 March 2026, 18 on 5 March
+    guardian = world.guardian(youth, "sole")
+    world.consent(youth, [{"party": "youth"}, {"party": "guardian", "guardian_id": guardian}])
+    birthday_week = later(world.clock, days=4)
+    later(world.clock, hours=2)
+    world.past(youth, birthday_week)
+    assert world.codes(youth) == ["GUARDIAN_CONSENT_AFTER_18"]
+
+
+def test_a_minors_own_consent_without_a_maturity_assessment_is_flagged(world: World) -> None:
+    youth = world.youth("20100101")  # 16
+    world.consent(youth, [{"party": "youth"}])
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then)
+    assert world.codes(youth) == ["MINOR_WITHOUT_MATURITY_ASSESSMENT"]
+
+
+def test_one_guardian_under_joint_custody_is_missing_guardian(world: World) -> None:
+    youth = world.youth("20140101")  # 12
+    mother = world.guardian(youth)
+    world.guardian(youth)
+    world.consent(youth, [{"party": "guardian", "guardian_id": mother}])
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then)
+    assert world.codes(youth) == ["MISSING_GUARDIAN"]
+
+
+def test_a_second_joint_guardian_registered_later_makes_a_relied_on_consent_missing_guardian(
+    world: World,
+) -> None:
+    youth = world.youth("20140101")
+    mother = world.guardian(youth)
+    world.consent(youth, [{"party": "guardian", "guardian_id": mother}])
+    world.disclose(youth)
+    later(world.clock, days=1)
+    world.guardian(youth)  # the father had joint custody all along
+    assert world.codes(youth) == ["MISSING_GUARDIAN"]
+
+
+def test_an_oral_consent_without_notes_is_oral_without_notes(world: World) -> None:
+    youth = world.youth()
+    consent = world.consent(youth, method="oral", form_reference=None)
+    disclosure = world.disclose(youth)
+    report = world.review(youth_id=youth)
+    assert [f["code"] for f in report["findings"]] == ["ORAL_WITHOUT_NOTES"]
+    finding = report["findings"][0]
+    assert finding["consent_id"] == consent and finding["disclosure_ids"] == [disclosure]
+    assert finding["severity"] == "deficiency"
+
+
+def test_a_written_consent_without_a_form_reference_is_flagged(world: World) -> None:
+    youth = world.youth()
+    world.consent(youth, form_reference=None)
+    world.disclose(youth)
+    assert world.codes(youth) == ["WRITTEN_WITHOUT_FORM_REFERENCE"]
+
+
+def test_a_consent_without_information_on_revocation_is_flagged(world: World) -> None:
+    youth = world.youth()
+    world.consent(youth, informed_of_revocation=False)
+    world.disclose(youth)
+    assert world.codes(youth) == ["NOT_INFORMED_OF_REVOCATION"]
+
+
+def test_a_consent_registered_long_after_it_was_obtained_is_late_registration(
+    world: World,
+) -> None:
+    youth = world.youth()
+    world.consent(youth, obtained_at=world.clock.now - timedelta(days=10))
+    world.disclose(youth)
+    assert world.codes(youth) == ["LATE_REGISTRATION"]
+
+
+def test_a_consent_registered_after_the_disclosure_it_supports_is_late_registration(
+    world: World,
+) -> None:
+    youth = world.youth()
+    monday = world.clock.now
+    tuesday = later(world.clock, days=1)
+    later(world.clock, hours=1)
+    disclosure = world.past(youth, tuesday)  # documented before the consent was registered
+    later(world.clock, days=1)
+    consent = world.consent(youth, obtained_at=monday)
+    report = world.review(youth_id=youth)
+    assert [f["code"] for f in report["findings"]] == ["LATE_REGISTRATION"]
+    assert report["findings"][0]["consent_id"] == consent
+    assert report["findings"][0]["disclosure_id"] == disclosure
+    assert report["disclosures"][0]["as_known_now"]["allowed"] is True
+
+
+def test_a_revocation_registered_long_after_it_took_effect_is_late_registration(
+    world: World,
+) -> None:
+    youth = world.youth()
+    consent = world.consent(youth)
+    world.disclose(youth)
+    effective = later(world.clock, days=1)
+    later(world.clock, days=6)
+    world.revoke(consent, effective)
+    assert world.codes(youth) == ["LATE_REGISTRATION"]
+
+
+def test_sharing_in_a_sig_case_after_the_police_consent_was_revoked_is_flagged(
+    world: World,
+) -> None:
+    youth = world.youth()
+    _, case = world.ledger.open_case(
+        COORDINATOR,
+        youth_id=youth,
+        form="SIG",
+        agencies=["soc-orebro", "polis-orebro", "skola-x"],
+        coordinator_actor_id=None,
+    )
+    police = world.consent(
+        youth,
+        case_id=case["id"],
+        scope={
+            "agencies": ["soc-orebro", "polis-orebro"],
+            "categories": ["police_incidents"],
+            "purposes": ["crime_prevention"],
+        },
+    )
+    world.consent(
+        youth,
+        case_id=case["id"],
+        scope={
+            "agencies": ["soc-orebro", "skola-x"],
+            "categories": ["school_attendance"],
+            "purposes": ["crime_prevention"],
+        },
+    )
+    world.revoke(police, later(world.clock, hours=1))
+    later(world.clock, hours=1)
+    disclosure = world.disclose(youth)  # the school still shares within SIG
+    report = world.review(youth_id=youth)
+    assert [f["code"] for f in report["findings"]] == ["SIG_CONTINUES_AFTER_POLICE_REVOCATION"]
+    assert report["findings"][0]["consent_id"] == police
+    assert report["findings"][0]["disclosure_id"] == disclosure
+
+
+def test_a_provision_no_longer_in_the_catalogue_is_unknown_provision(world: World) -> None:
+    youth = world.youth()
+    world.disclose(
+        youth,
+        SOCIAL,
+        to_agencies=["polis-orebro"],
+        basis={"kind": "statutory", "provision": "osl-10-2", "note": "Behövs för vår utredning."},
+    )
+    catalogue = world.ledger.catalogue
+    world.ledger.catalogue = replace(
+        catalogue, provisions=tuple(p for p in catalogue.provisions if p.id != "osl-10-2")
+    )
+    assert world.codes(youth) == ["UNKNOWN_PROVISION"]
+
+
+@pytest.mark.parametrize(
+    ("who", "basis"),
+    [
+        (SCHOOL, {"provision": "osl-10-18a", "note": "Förebygga brott."}),  # wrong direction
+        (SOCIAL, {"provision": "osl-10-18a", "note": None}),  # no note
+    ],
+)
+def test_a_statutory_basis_outside_its_conditions_is_provision_conditions_not_met(
+    world: World, who: Request, basis: dict[str, Any]
+) -> None:
+    youth = world.youth()
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then, who, to_agencies=["polis-orebro"], basis={"kind": "statutory", **basis})
+    assert world.codes(youth) == ["PROVISION_CONDITIONS_NOT_MET"]
+
+
+def test_a_statutory_basis_past_its_age_limit_is_provision_conditions_not_met(
+    world: World,
+) -> None:
+    youth = world.youth("20040101")  # 22: osl-10-18a covers only youths under 21
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    basis = {"kind": "statutory", "provision": "osl-10-18a", "note": "Förebygga brott."}
+    world.past(youth, then, SOCIAL, to_agencies=["polis-orebro"], basis=basis)
+    assert world.codes(youth) == ["PROVISION_CONDITIONS_NOT_MET"]
+
+
+def test_relying_on_a_consent_later_annulled_is_basis_annulled(world: World) -> None:
+    youth = world.youth()
+    consent = world.consent(youth)
+    world.disclose(youth)
+    later(world.clock, days=1)
+    world.ledger.annul_consent(SECOND_COORDINATOR, consent, reason="Fel person")
+    report = world.review(youth_id=youth)
+    assert [f["code"] for f in report["findings"]] == ["BASIS_ANNULLED"]
+    assert report["findings"][0]["severity"] == "notice"
+
+
+def test_every_finding_code_of_the_contract_has_a_severity() -> None:
+    assert set(FINDING_CODES) == set(SEVERITY)
+    assert set(SEVERITY.values()) <= {"violation", "deficiency", "notice"}
+    assert len(FINDING_CODES) == 19
+
+
+# -- scope, summary and access ---------------------------------------------------------------
+def test_a_review_over_an_agency_and_a_period_keeps_only_what_falls_inside(world: World) -> None:
+    youth = world.youth()
+    world.consent(youth)
+    early = world.disclose(youth)
+    middle = later(world.clock, days=2)
+    late = world.disclose(youth, SOCIAL, to_agencies=["polis-orebro"])
+    report = world.review(agency_id="polis-orebro", since=middle)
+    assert [d["id"] for d in report["disclosures"]] == [late]
+    assert [d["id"] for d in world.review(until=middle)["disclosures"]] == [early]
+    assert report["summary"]["by_agency_pair"] == [
+        {
+            "pair": "soc-orebro→polis-orebro",
+            "from_agency": "soc-orebro",
+            "to_agency": "polis-orebro",
+            "disclosures": 1,
+            "findings": 0,
+        }
+    ]
+
+
+def test_the_summary_counts_findings_per_code_severity_pair_and_basis(world: World) -> None:
+    youth = world.youth()
+    world.consent(youth, form_reference=None)
+    world.disclose(youth)
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then, to_agencies=["fritid-x"])
+    summary = world.review(youth_id=youth)["summary"]
+    assert summary["by_code"] == {"OUTSIDE_SCOPE_RECIPIENT": 1, "WRITTEN_WITHOUT_FORM_REFERENCE": 1}
+    assert summary["by_severity"] == {"violation": 1, "deficiency": 1, "notice": 0}
+    assert summary["by_basis"] == {
+        "consent": {"disclosures": 1, "findings": 1},
+        "none": {"disclosures": 1, "findings": 1},
+    }
+
+
+def test_a_coordinator_reviews_only_the_cases_their_agency_takes_part_in(world: World) -> None:
+    youth = world.youth()
+    other = world.youth("20070101")
+    world.ledger.open_case(
+        COORDINATOR,
+        youth_id=youth,
+        form="SSPF",
+        agencies=["soc-orebro", "skola-x"],
+        coordinator_actor_id=None,
+    )
+    school_coordinator = as_actor("olle", "skola-x", "coordinator")
+    police_coordinator = as_actor("pia", "polis-orebro", "coordinator")
+    assert world.review(school_coordinator, youth_id=youth)["scope"]["youth_id"] == youth
+    with pytest.raises(Forbidden):
+        world.review(police_coordinator, youth_id=youth)
+    with pytest.raises(Forbidden):
+        world.review(school_coordinator, youth_id=other)
+    with pytest.raises(Forbidden):
+        world.review(SCHOOL, youth_id=youth)
+    with pytest.raises(Forbidden):
+        world.review(school_coordinator, agency_id="polis-orebro")
+
+
+def test_every_review_is_logged_as_a_read_by_the_reviewer(world: World) -> None:
+    youth = world.youth()
+    world.review(youth_id=youth)
+    rows = world.ledger.database.read(world.ledger.database.tables.audit, actor_id="ida")
+    assert [(r.type, r.youth_id) for r in rows] == [("access.run_review", youth)]
+
+
+def test_a_coordinators_review_without_a_youth_covers_only_their_agencys_cases(
+    world: World,
+) -> None:
+    ours = world.youth()
+    theirs = world.youth("20070101")
+    for youth in (ours, theirs):
+        world.consent(youth)
+        world.disclose(youth)
+    world.ledger.open_case(
+        COORDINATOR,
+        youth_id=ours,
+        form="SSPF",
+        agencies=["soc-orebro", "skola-x"],
+        coordinator_actor_id=None,
+    )
+    school_coordinator = as_actor("olle", "skola-x", "coordinator")
+    report = world.review(school_coordinator)
+    assert {d["youth_id"] for d in report["disclosures"]} == {ours}
+    assert {d["youth_id"] for d in world.review()["disclosures"]} == {ours, theirs}
