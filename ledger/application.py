@@ -3,8 +3,11 @@ and is the only place that saves. Use cases live in the mixins of ledger/usecase
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Tr
 from ledger.actor import Actor
 from ledger.agency import Access
 from ledger.catalogue import Catalogue, load_catalogue
-from ledger.crypto import derive_key, lookup_token
+from ledger.crypto import derive_key, lookup_token, open_sealed, seal
 from ledger.entries import entry_meta
 from ledger.errors import Conflict, Forbidden, IdempotencyConflict, NotFound
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
@@ -92,6 +95,7 @@ class LedgerCore(Application[UUID]):
         self.database = Database(self.recorder)
         self.keyring = SqlKeyring(self.database, master_key, lambda: iso(self.clock()))
         self.lookup_key = derive_key(master_key, "lookup-hmac")
+        self.answers_key = derive_key(master_key, "idempotent-answers")
         assert isinstance(self.mapper, SealingMapper)
         self.mapper.keyring = self.keyring
 
@@ -122,18 +126,17 @@ class LedgerCore(Application[UUID]):
             if request.idempotency_key
             else None
         )
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             if scope_key is not None:
                 replay = self._replay(scope_key, request.fingerprint)
                 if replay is not None:
                     return replay
             outcome = command()
-            stored = {REPLAY: outcome.replay} if outcome.replay is not None else outcome.body
-            record = (
-                Idempotency(scope_key, request.fingerprint, outcome.status, stored)
-                if scope_key is not None
-                else None
-            )
+            record = None
+            if scope_key is not None:
+                stored = {REPLAY: outcome.replay} if outcome.replay is not None else outcome.body
+                sealed = self._seal_answer(scope_key, stored, outcome.aggregates)
+                record = Idempotency(scope_key, request.fingerprint, outcome.status, sealed)
             try:
                 self.save(
                     *outcome.aggregates,
@@ -142,6 +145,9 @@ class LedgerCore(Application[UUID]):
                     idempotency=record,
                 )
             except IntegrityError:
+                # Another writer won the stream: back off a little, with jitter, so that a
+                # burst of writers cannot starve one command (a revocation) of its turn.
+                time.sleep(random.uniform(0, 0.002 * 2**attempt))
                 continue
             return outcome.status, outcome.render() if outcome.render else outcome.body
         raise Conflict("the record changed concurrently too many times; try again")
@@ -152,9 +158,28 @@ class LedgerCore(Application[UUID]):
             return None
         if found.fingerprint != fingerprint:
             raise IdempotencyConflict("this Idempotency-Key was used with another request")
-        if isinstance(found.body, dict) and REPLAY in found.body:
-            return found.status, self.render_replay(found.body[REPLAY])
-        return found.status, found.body
+        answer = self._open_answer(scope_key, found.body)
+        if isinstance(answer, dict) and REPLAY in answer:
+            return found.status, self.render_replay(answer[REPLAY])
+        return found.status, answer
+
+    # An answer may hold personal data (a guardian's name) or a secret (a new token): it is
+    # sealed with the youth's own data key, so that erasure shreds it too, or else with a key
+    # derived from the master key.
+    def _seal_answer(self, scope_key: str, answer: Any, aggregates: tuple[Any, ...]) -> Any:
+        owner = next((str(a.id) for a in aggregates if isinstance(a, Youth)), None)
+        key = self.keyring.key_for(owner, create=True) if owner else self.answers_key
+        if key is None:
+            raise Conflict("the youth's personal data has been erased")
+        blob = seal(key, json.dumps(answer), scope_key.encode())
+        return {"owner": owner, "sealed": base64.b64encode(blob).decode()}
+
+    def _open_answer(self, scope_key: str, stored: Any) -> Any:
+        owner = stored["owner"]
+        key = self.keyring.key_for(owner, create=False) if owner else self.answers_key
+        if key is None:
+            raise Conflict("the first answer was erased with the youth's personal data")
+        return json.loads(open_sealed(key, base64.b64decode(stored["sealed"]), scope_key.encode()))
 
     def render_replay(self, spec: dict[str, Any]) -> Any:
         """The first answer again, from what it was rendered from (see Outcome.replay)."""

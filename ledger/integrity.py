@@ -92,7 +92,7 @@ def recompute_leaf(row: EntryRow) -> bytes:
         raise DamagedLeaf(msg) from None
     if hash_leaf(leaf) != row.leaf_hash:
         msg = (
-            f"{where}: the stored event does not match its leaf hash "
+            f"{where}: the stored event no longer reproduces its leaf hash "
             "(its content, type or recorded time was changed)"
         )
         raise DamagedLeaf(msg)

@@ -54,6 +54,11 @@ class Disclosure:
 
 
 class Youth(Aggregate):
+    """Event bodies replace the containers they change instead of mutating them: the aggregate
+    cache fast-forwards a shared Youth in place while other request threads read or copy it,
+    and they must always see whole containers (a copy taken mid-way only fails its version
+    check and is retried)."""
+
     class Event(Aggregate.Event):
         actor_id: str
         agency_id: str
@@ -83,8 +88,9 @@ class Youth(Aggregate):
 
         def apply(self, youth: Youth) -> None:
             fact = self.fact("guardian_added", self.effective_at, {"custody": self.custody})
-            youth.guardians[self.guardian_id] = Guardian(self.guardian_id, self.custody, fact)
-            youth.guardian_names[self.guardian_id] = self.name
+            guardian = Guardian(self.guardian_id, self.custody, fact)
+            youth.guardians = {**youth.guardians, self.guardian_id: guardian}
+            youth.guardian_names = {**youth.guardian_names, self.guardian_id: self.name}
 
     class GuardianEnded(Event):
         guardian_id: str
@@ -93,9 +99,8 @@ class Youth(Aggregate):
 
         def apply(self, youth: Youth) -> None:
             fact = self.fact("guardian_ended", self.effective_at, {"reason": self.reason})
-            youth.guardians[self.guardian_id] = replace(
-                youth.guardians[self.guardian_id], ended=fact
-            )
+            ended = replace(youth.guardians[self.guardian_id], ended=fact)
+            youth.guardians = {**youth.guardians, self.guardian_id: ended}
 
     class CaseOpened(Event):
         case_id: str
@@ -105,9 +110,10 @@ class Youth(Aggregate):
 
         def apply(self, youth: Youth) -> None:
             fact = self.fact("case_opened", None, {})
-            youth.cases[self.case_id] = Case(
+            case = Case(
                 self.case_id, self.form, tuple(self.agencies), self.coordinator_actor_id, fact
             )
+            youth.cases = {**youth.cases, self.case_id: case}
 
     class CaseClosed(Event):
         case_id: str
@@ -116,7 +122,8 @@ class Youth(Aggregate):
 
         def apply(self, youth: Youth) -> None:
             fact = self.fact("case_closed", self.effective_at, {"reason": self.reason})
-            youth.cases[self.case_id] = replace(youth.cases[self.case_id], closed=fact)
+            closed = replace(youth.cases[self.case_id], closed=fact)
+            youth.cases = {**youth.cases, self.case_id: closed}
 
     class ConsentEvent(Event):
         consent_id: str
@@ -130,7 +137,8 @@ class Youth(Aggregate):
 
         def apply(self, youth: Youth) -> None:
             fact = self.fact(self.kind, self.effective_at(), self.body)
-            youth.consents.setdefault(self.consent_id, []).append(fact)
+            facts = [*youth.consents.get(self.consent_id, ()), fact]
+            youth.consents = {**youth.consents, self.consent_id: facts}
 
     class ConsentGranted(ConsentEvent):
         kind = GRANTED
@@ -161,9 +169,8 @@ class Youth(Aggregate):
             fact = self.fact(
                 "disclosure", occurred if isinstance(occurred, datetime) else None, self.body
             )
-            youth.disclosures[self.disclosure_id] = Disclosure(
-                self.disclosure_id, self.accepted, fact
-            )
+            disclosure = Disclosure(self.disclosure_id, self.accepted, fact)
+            youth.disclosures = {**youth.disclosures, self.disclosure_id: disclosure}
 
     class DisclosureRecorded(DisclosureEvent):
         accepted = True

@@ -590,14 +590,6 @@ def test_personal_data_never_appears_in_clear_in_the_store(
     assert (shown["name"], shown["personal_number"]) == (name, number.dashed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the idempotency record stores the first answer as plain JSON (ledger/store/tables.py "
-        "Tables.append -> ledger_idempotency.body), and answers carry personal data in clear "
-        "(a guardian's name, consent notes): neither sealed nor crypto-shredded on erasure"
-    ),
-)
 def test_personal_data_sent_with_an_idempotency_key_never_appears_in_clear_in_the_store(
     store: StoreUnderTest, ledger: Ledger, world: Family
 ) -> None:
