@@ -115,11 +115,12 @@ def run_verify(settings: Settings, args: argparse.Namespace) -> int:
     if report.ok:
         print(f"OK: {report.tree_size} leaves, {report.checkpoints_checked} checkpoints verified")
         return 0
-    where = (
-        f"position {report.first_bad_position}"
-        if report.first_bad_position is not None
-        else "the log"
-    )
+    if report.first_bad_position is not None:
+        where = f"position {report.first_bad_position}"
+    elif report.bad_checkpoint is not None:
+        where = f"the checkpoint of size {report.bad_checkpoint}"
+    else:
+        where = "the log"
     print(f"FAILED at {where}: {report.problem}")
     return 1
 

@@ -23,6 +23,7 @@ from ledger.errors import (
     NotFound,
     Unauthenticated,
 )
+from ledger.integrity import InconsistentLog
 
 log = logging.getLogger("ledger.api")
 PROBLEM = "application/problem+json"
@@ -96,6 +97,18 @@ async def on_store_unavailable(request: Request, exc: Exception) -> JSONResponse
     )
 
 
+async def on_inconsistent_log(request: Request, exc: Exception) -> JSONResponse:
+    log.critical(
+        "integrity failure on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    return problem(
+        500,
+        "integrity-failure",
+        "Integrity failure",
+        "the log does not match its Merkle tree or its signed checkpoints; run `ledger verify`",
+    )
+
+
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The type only: messages and tracebacks may carry personal data.
     log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
@@ -108,6 +121,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, on_ledger_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(InconsistentLog, on_inconsistent_log)
     app.add_exception_handler(OperationalError, on_store_unavailable)
     app.add_exception_handler(PersistenceError, on_unexpected)
     app.add_exception_handler(Exception, on_unexpected)

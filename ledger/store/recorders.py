@@ -38,9 +38,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         from psycopg.sql import SQL
 
         self.tables = Tables(POSTGRES, datastore.schema)
-        self.sql_create_statements.extend(
-            SQL(s).format() for s in self.tables.create_statements()
-        )
+        self.sql_create_statements.extend(SQL(s).format() for s in self.tables.create_statements())
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -103,7 +103,9 @@ class RegistryUseCases(LedgerCore):
         if not AGENCY_ID.match(agency_id):
             raise Invalid.field(field, "is not a valid agency id")
         try:
-            found: object = self.repository.get(Agency.create_id(agency_id), deepcopy_from_cache=False)
+            found: object = self.repository.get(
+                Agency.create_id(agency_id), deepcopy_from_cache=False
+            )
         except AggregateNotFoundError:
             raise Invalid.field(field, f"unknown agency {agency_id}") from None
         assert isinstance(found, Agency)

@@ -11,7 +11,7 @@ from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
 from ledger.identity import InvalidPersonalNumber, parse_personal_number
 from ledger.personal import Personal, reveal
 from ledger.rules import consents_as_of
-from ledger.timeutil import iso, local_date
+from ledger.timeutil import iso, local_date, start_of_day
 from ledger.usecases.registry import RegistryUseCases
 from ledger.youth import Case, Youth
 
@@ -145,7 +145,9 @@ class YouthUseCases(RegistryUseCases):
                 name=Personal(name.strip()),
                 personal_number=Personal.of(digits),
                 custody=custody,
-                effective_at=effective_at or self.now(),
+                # Without a date, custody is taken to run from birth: the coordinator registers
+                # guardians who were guardians long before, and consents they already signed.
+                effective_at=effective_at or start_of_day(youth.birth_date),
                 actor=request.actor,
                 now=self.now(),
             )
