@@ -275,12 +275,12 @@ def _view(
     if rests_on_guardians and at >= birthday_instant(h.birth_date, ADULT_AGE):
         reasons.add("GUARDIAN_CONSENT_LAPSED_AT_18")
     closed = h.case_closed.get(body.get("case_id") or "")
-    if closed is not None and closed.recorded <= known_at and closed.when <= at:
+    if closed is not None and closed.when <= at:
         reasons.add("CASE_CLOSED")
 
     scope = RefScope.of(body["scope"])
     changes = [f for f in later if f.kind in ("extended", "partially_revoked") and f.when <= at]
-    for f in sorted(changes, key=lambda f: f.order):
+    for f in sorted(changes, key=lambda f: (f.when, f.order)):
         if f.kind == "extended":
             scope.add(f.body["add"])
         else:
