@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from ledger.actor import ROLES, Actor
+from ledger.actor import ROLES, SYSTEM, Actor
 from ledger.agency import Agency, Token, token_digest
 from ledger.application import LedgerCore, Outcome, Request
 from ledger.errors import AlreadyExists, Invalid, Unauthenticated
@@ -89,8 +89,6 @@ class RegistryUseCases(LedgerCore):
         self, token: str, *, agency_id: str, actor_id: str, roles: list[str]
     ) -> None:
         """The first admin token (LEDGER_ADMIN_TOKEN or `ledger token`): issued by the system."""
-        from ledger.actor import SYSTEM
-
         if Token.create_id(token_digest(token)) in self.repository:
             return
         holder = Actor(actor_id, agency_id, frozenset(roles))

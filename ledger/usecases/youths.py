@@ -8,7 +8,7 @@ from typing import Any
 
 from ledger.application import Outcome, Request
 from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
-from ledger.identity import InvalidPersonalNumber, parse_personal_number
+from ledger.identity import InvalidPersonalNumber, PersonalNumber, parse_personal_number
 from ledger.personal import Personal, reveal
 from ledger.rules import consents_as_of
 from ledger.timeutil import iso, local_date, start_of_day
@@ -27,9 +27,9 @@ def formatted_number(item: Personal | None) -> str | None:
 
 
 class YouthUseCases(RegistryUseCases):
-    def parse_number(self, text: str, field: str) -> str:
+    def parse_number(self, text: str, field: str) -> PersonalNumber:
         try:
-            return parse_personal_number(text, today=local_date(self.now())).digits
+            return parse_personal_number(text, today=local_date(self.now()))
         except InvalidPersonalNumber as e:
             raise Invalid.field(field, str(e)) from None
 
@@ -46,8 +46,8 @@ class YouthUseCases(RegistryUseCases):
         self.require(request.actor, *WRITERS)
 
         def command() -> Outcome:
-            digits = self.parse_number(personal_number, "personal_number")
-            parsed = parse_personal_number(digits, today=local_date(self.now()))
+            parsed = self.parse_number(personal_number, "personal_number")
+            digits = parsed.digits
             key = self.personal_number_key(digits)
             existing = self.database.read(self.database.tables.lookup, key)
             if existing is not None:
@@ -96,7 +96,7 @@ class YouthUseCases(RegistryUseCases):
 
     def find_youths(self, request: Request, personal_number: str) -> list[dict[str, Any]]:
         self.require(request.actor, *READERS)
-        digits = self.parse_number(personal_number, "personal_number")
+        digits = self.parse_number(personal_number, "personal_number").digits
         found = self.database.read(self.database.tables.lookup, self.personal_number_key(digits))
         self.log_access(request.actor, "find_youth", found, {"found": found is not None})
         if found is None:
@@ -135,9 +135,10 @@ class YouthUseCases(RegistryUseCases):
                 errors.append(("custody", "must be joint or sole"))
             if errors:
                 raise Invalid(errors)
-            digits = (
+            number = (
                 self.parse_number(personal_number, "personal_number") if personal_number else None
             )
+            digits = number.digits if number else None
             youth = self.writable_youth(youth_id)
             guardian_id = str(uuid.uuid4())
             youth.add_guardian(
