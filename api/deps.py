@@ -42,13 +42,22 @@ def reader(actor: CurrentActor) -> LedgerRequest:
 Reader = Annotated[LedgerRequest, Depends(reader)]
 
 
-def command(
-    actor: Actor, key: str | None, request: Request, body: BaseModel | None
-) -> LedgerRequest:
+class Command:
     """A command's context: who, and the Idempotency-Key with the fingerprint of this request."""
-    payload = body.model_dump(mode="json", by_alias=True) if body is not None else None
-    fingerprint = LedgerRequest.fingerprint_of(request.method, request.url.path, payload)
-    return LedgerRequest(actor, idempotency_key=key, fingerprint=fingerprint)
+
+    def __init__(self, actor: CurrentActor, request: Request, key: IdempotencyKey = None) -> None:
+        self.actor = actor
+        self.request = request
+        self.key = key
+
+    def of(self, body: BaseModel | None) -> LedgerRequest:
+        payload = body.model_dump(mode="json", by_alias=True) if body is not None else None
+        method, path = self.request.method, self.request.url.path
+        fingerprint = LedgerRequest.fingerprint_of(method, path, payload)
+        return LedgerRequest(self.actor, idempotency_key=self.key, fingerprint=fingerprint)
+
+
+CommandDep = Annotated[Command, Depends(Command)]
 
 
 def respond(result: tuple[int, Any]) -> JSONResponse:

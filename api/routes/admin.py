@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentActor, IdempotencyKey, LedgerDep, PageDep, command, respond
+from api.deps import CommandDep, CurrentActor, LedgerDep, PageDep, respond
 from api.schemas import AgencyIn, TokenIn
 
 router = APIRouter(prefix="/v1", tags=["administration"])
@@ -17,11 +17,9 @@ router = APIRouter(prefix="/v1", tags=["administration"])
 def issue_token(
     body: TokenIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    ctx = command(actor, key, request, body)
+    ctx = cmd.of(body)
     return respond(
         ledger.issue_token(
             ctx,
@@ -37,11 +35,9 @@ def issue_token(
 def register_agency(
     body: AgencyIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    ctx = command(actor, key, request, body)
+    ctx = cmd.of(body)
     return respond(
         ledger.register_agency(
             ctx, agency_id=body.id, name=body.name, kind=body.kind, municipality=body.municipality

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentActor, IdempotencyKey, LedgerDep, PageDep, Reader, command, respond
+from api.deps import CommandDep, LedgerDep, PageDep, Reader, respond
 from api.schemas import AnnulmentIn, ConsentIn, ExtensionIn, RevocationIn, SignatureIn, command_dict
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
@@ -17,11 +17,9 @@ router = APIRouter(prefix="/v1/consents", tags=["consents"])
 def grant(
     body: ConsentIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    return respond(ledger.grant_consent(command(actor, key, request, body), command_dict(body)))
+    return respond(ledger.grant_consent(cmd.of(body), command_dict(body)))
 
 
 @router.get("", summary="The consents of a youth")
@@ -41,13 +39,9 @@ def sign(
     consent_id: str,
     body: SignatureIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    return respond(
-        ledger.sign_consent(command(actor, key, request, body), consent_id, command_dict(body))
-    )
+    return respond(ledger.sign_consent(cmd.of(body), consent_id, command_dict(body)))
 
 
 @router.post(
@@ -57,13 +51,9 @@ def extend(
     consent_id: str,
     body: ExtensionIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    return respond(
-        ledger.extend_consent(command(actor, key, request, body), consent_id, command_dict(body))
-    )
+    return respond(ledger.extend_consent(cmd.of(body), consent_id, command_dict(body)))
 
 
 @router.post(
@@ -73,13 +63,9 @@ def revoke(
     consent_id: str,
     body: RevocationIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    return respond(
-        ledger.revoke_consent(command(actor, key, request, body), consent_id, command_dict(body))
-    )
+    return respond(ledger.revoke_consent(cmd.of(body), consent_id, command_dict(body)))
 
 
 @router.post(
@@ -89,10 +75,6 @@ def annul(
     consent_id: str,
     body: AnnulmentIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    return respond(
-        ledger.annul_consent(command(actor, key, request, body), consent_id, reason=body.reason)
-    )
+    return respond(ledger.annul_consent(cmd.of(body), consent_id, reason=body.reason))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from api.deps import CurrentActor, IdempotencyKey, LedgerDep, PageDep, Reader, command, respond
+from api.deps import CommandDep, LedgerDep, PageDep, Reader, respond
 from api.schemas import CheckIn, DisclosureIn, command_dict
 
 router = APIRouter(prefix="/v1", tags=["decisions and disclosures"])
@@ -25,11 +25,9 @@ def check(body: CheckIn, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
 def disclose(
     body: DisclosureIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    return respond(ledger.disclose(command(actor, key, request, body), command_dict(body)))
+    return respond(ledger.disclose(cmd.of(body), command_dict(body)))
 
 
 @router.get("/disclosures", summary="Disclosures about a youth or involving an agency")

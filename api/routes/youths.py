@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentActor, IdempotencyKey, LedgerDep, PageDep, Reader, command, respond
+from api.deps import CommandDep, LedgerDep, PageDep, Reader, respond
 from api.schemas import CaseIn, EndIn, GuardianIn, YouthIn
 
 router = APIRouter(prefix="/v1", tags=["youths and cases"])
@@ -17,11 +17,9 @@ router = APIRouter(prefix="/v1", tags=["youths and cases"])
 def register_youth(
     body: YouthIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    ctx = command(actor, key, request, body)
+    ctx = cmd.of(body)
     return respond(ledger.register_youth(ctx, personal_number=body.personal_number, name=body.name))
 
 
@@ -45,11 +43,9 @@ def add_guardian(
     youth_id: str,
     body: GuardianIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    ctx = command(actor, key, request, body)
+    ctx = cmd.of(body)
     return respond(
         ledger.add_guardian(
             ctx,
@@ -70,11 +66,9 @@ def end_guardian(
     guardian_id: str,
     body: EndIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    ctx = command(actor, key, request, body)
+    ctx = cmd.of(body)
     return respond(
         ledger.end_guardian(
             ctx, youth_id, guardian_id, reason=body.reason, effective_at=body.effective_at
@@ -86,11 +80,9 @@ def end_guardian(
 def open_case(
     body: CaseIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    ctx = command(actor, key, request, body)
+    ctx = cmd.of(body)
     return respond(
         ledger.open_case(
             ctx,
@@ -112,11 +104,9 @@ def close_case(
     case_id: str,
     body: EndIn,
     ledger: LedgerDep,
-    actor: CurrentActor,
-    request: Request,
-    key: IdempotencyKey = None,
+    cmd: CommandDep,
 ) -> JSONResponse:
-    ctx = command(actor, key, request, body)
+    ctx = cmd.of(body)
     return respond(
         ledger.close_case(ctx, case_id, reason=body.reason, effective_at=body.effective_at)
     )

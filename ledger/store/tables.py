@@ -159,23 +159,7 @@ class Tables:
                     leaf_hash,
                 ),
             )
-            cur.execute(
-                self.q("INSERT INTO {p}ledger_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                (
-                    position,
-                    meta.type,
-                    meta.recorded_at,
-                    meta.occurred_at,
-                    meta.actor_id,
-                    meta.agency_id,
-                    meta.youth_id,
-                    " ".join(meta.parties),
-                ),
-            )
-            for party in meta.parties:
-                cur.execute(
-                    self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position)
-                )
+            self._index(cur, position, meta)
         for (level, idx), digest in nodes_to_append_many(size, leaf_hashes, _NodeReader(self, cur)):
             cur.execute(
                 self.q("INSERT INTO {p}ledger_nodes VALUES (?, ?, ?)"), (level, idx, digest)
@@ -194,6 +178,25 @@ class Tables:
                     idempotency.status,
                     json.dumps(idempotency.body),
                 ),
+            )
+
+    def _index(self, cur: Any, position: int, meta: EntryMeta) -> None:
+        cur.execute(
+            self.q("INSERT INTO {p}ledger_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            (
+                position,
+                meta.type,
+                meta.recorded_at,
+                meta.occurred_at,
+                meta.actor_id,
+                meta.agency_id,
+                meta.youth_id,
+                " ".join(meta.parties),
+            ),
+        )
+        for party in meta.parties:
+            cur.execute(
+                self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position)
             )
 
     def _insert_unique(self, cur: Any, statement: str, params: tuple[Any, ...]) -> None:
@@ -370,23 +373,7 @@ class Tables:
     def reindex(
         self, cur: Any, position: int, meta: EntryMeta, lookups: Sequence[tuple[str, str]]
     ) -> None:
-        cur.execute(
-            self.q("INSERT INTO {p}ledger_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-            (
-                position,
-                meta.type,
-                meta.recorded_at,
-                meta.occurred_at,
-                meta.actor_id,
-                meta.agency_id,
-                meta.youth_id,
-                " ".join(meta.parties),
-            ),
-        )
-        for party in meta.parties:
-            cur.execute(
-                self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position)
-            )
+        self._index(cur, position, meta)
         for key, youth_id in lookups:
             cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
             cur.execute(self.q("INSERT INTO {p}ledger_lookup VALUES (?, ?)"), (key, youth_id))
