@@ -365,9 +365,6 @@ class Youth(Aggregate):
         except KeyError:
             raise NotFound("no such consent") from None
 
-    def guardians_known(self, known_at: datetime) -> list[Guardian]:
-        return [g for g in self.guardians.values() if g.added.recorded_at <= known_at]
-
 
 def _erased(fact: Fact) -> Fact:
     data = erase_all(dict(fact.data))
