@@ -15,6 +15,7 @@ from api.settings import Settings, SettingsError
 from ledger.actor import ROLES, SYSTEM, Actor
 from ledger.application import Request
 from ledger.errors import LedgerError
+from ledger.keys import KeyMaterialError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             return verify_bundle(args.bundle)
         settings = Settings.from_env()
         return COMMANDS[args.command](settings, args)
-    except (SettingsError, LedgerError) as e:
+    except (SettingsError, LedgerError, KeyMaterialError) as e:
         print(f"ledger {args.command}: {e}", file=sys.stderr)
         return 2
 

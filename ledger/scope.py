@@ -51,6 +51,8 @@ class Scope:
         return self.directions
 
     def covers_direction(self, from_agency: str, to_agency: str) -> bool:
+        if from_agency == to_agency:
+            return False  # an agency does not disclose to itself
         if from_agency not in self.agencies or to_agency not in self.agencies:
             return False
         return self.directions is None or (from_agency, to_agency) in self.directions

@@ -116,7 +116,9 @@ def read_history(events: Iterable[Any]) -> History:
                 "guardian_ended", order, recorded, event.effective_at
             )
         elif name == "CaseClosed":
-            h.case_closed[event.case_id] = Happening("case_closed", order, recorded, event.effective_at)
+            h.case_closed[event.case_id] = Happening(
+                "case_closed", order, recorded, event.effective_at
+            )
         elif name in CONSENT_EVENTS:
             body = event.body
             when = body.get("obtained_at") or body.get("effective_at") or recorded
@@ -184,11 +186,15 @@ class RefScope:
     def remove(self, remove: Mapping[str, Any]) -> None:
         pairs = {(d["from"], d["to"]) for d in remove.get("directions") or ()}
         if pairs:
-            self.directions = (self.every_pair() if self.directions is None else self.directions) - pairs
+            self.directions = (
+                self.every_pair() if self.directions is None else self.directions
+            ) - pairs
         gone = set(remove.get("agencies") or ())
         self.agencies -= gone
         if self.directions is not None:
-            self.directions = {(a, b) for a, b in self.directions if a not in gone and b not in gone}
+            self.directions = {
+                (a, b) for a, b in self.directions if a not in gone and b not in gone
+            }
         self.categories -= set(remove.get("categories") or ())
         self.purposes.remove(remove.get("purposes") or ())
         self.situations.remove(remove.get("situations") or ())
@@ -241,11 +247,7 @@ def _view(
     obtained = grant.when
     age = age_at(h.birth_date, obtained)
     stage = (
-        "adult"
-        if age >= ADULT_AGE
-        else "older_minor"
-        if age >= OWN_CONSENT_AGE
-        else "young_minor"
+        "adult" if age >= ADULT_AGE else "older_minor" if age >= OWN_CONSENT_AGE else "young_minor"
     )
     current = {gid: g for gid, g in h.guardians.items() if _guardian_then(g, obtained, known_at)}
     sole = {gid for gid, g in current.items() if g.custody == "sole"}
@@ -253,9 +255,7 @@ def _view(
     guardian_signers = {gid for party, gid in givers if party == "guardian"}
     youth_signed = ("youth", None) in givers
     guardians_complete = bool(custodians) and custodians <= guardian_signers
-    if stage == "adult":
-        complete, rests_on_guardians = youth_signed, False
-    elif stage == "older_minor" and assessed:
+    if stage == "adult" or (stage == "older_minor" and assessed):
         complete, rests_on_guardians = youth_signed, False
     elif stage == "older_minor":
         complete, rests_on_guardians = youth_signed and guardians_complete, True
@@ -275,7 +275,7 @@ def _view(
     if rests_on_guardians and at >= birthday_instant(h.birth_date, ADULT_AGE):
         reasons.add("GUARDIAN_CONSENT_LAPSED_AT_18")
     closed = h.case_closed.get(body.get("case_id") or "")
-    if closed is not None and closed.when <= at:
+    if closed is not None and closed.recorded <= known_at and closed.when <= at:
         reasons.add("CASE_CLOSED")
 
     scope = RefScope.of(body["scope"])

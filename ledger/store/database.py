@@ -136,7 +136,7 @@ class SqlKeyring:
                     self.clock(),
                 )
             wrapped = self.database.read(self.database.tables.data_key, owner_id)
-        if wrapped is None:
+        if not wrapped:  # never made, or destroyed (a tombstone)
             return None
         key = unwrap_key(self.master_key, wrapped)
         with self._lock:
@@ -148,5 +148,5 @@ class SqlKeyring:
             self._cache.pop(owner_id, None)
 
     def destroy(self, owner_id: str) -> None:
-        self.database.write(self.database.tables.destroy_data_key, owner_id)
+        self.database.write(self.database.tables.destroy_data_key, owner_id, self.clock())
         self.forget(owner_id)

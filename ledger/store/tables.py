@@ -351,8 +351,14 @@ class Tables:
             (owner_id, wrapped, created_at),
         )
 
-    def destroy_data_key(self, cur: Any, owner_id: str) -> None:
+    def destroy_data_key(self, cur: Any, owner_id: str, destroyed_at: str) -> None:
+        """Overwrite the wrapped key with a tombstone (empty bytes): the owner keeps a row, so
+        no later write can mint a fresh key for an erased youth."""
         cur.execute(self.q("DELETE FROM {p}ledger_data_keys WHERE owner_id = ?"), (owner_id,))
+        cur.execute(
+            self.q("INSERT INTO {p}ledger_data_keys VALUES (?, ?, ?)"),
+            (owner_id, b"", destroyed_at),
+        )
 
     # -- checkpoints ----------------------------------------------------------------------------
     def checkpoints(self, cur: Any) -> list[Mapping[str, Any]]:

@@ -7,10 +7,14 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
 from ledger.application import Request
 from ledger.entries import entry_meta
 from ledger.errors import Invalid
+from ledger.integrity import InconsistentLog
 from ledger.personal import reveal
+from ledger.store.integrity_sql import IntegritySql
 from ledger.timeutil import iso
 from ledger.usecases.sharing import SharingUseCases
 
@@ -42,33 +46,34 @@ class MaintenanceUseCases(SharingUseCases):
         assert erased is not None
         return {"id": str(youth.id), "erased": True, "erased_at": iso(erased.recorded_at)}
 
-    def rebuild_indexes(self, progress: Callable[[int], None] | None = None) -> int:
-        """Derive the audit index and lookups again from every stored event, in log order, in
-        one transaction: readers see the old indexes or the new, never a half-built one."""
+    def rebuild_indexes(
+        self, progress: Callable[[int], None] | None = None, chunk: int = 2000
+    ) -> int:
+        """Derive the audit index and lookups again from every stored event, in log order.
+        Each chunk is read first and then written in its own transaction (reads inside a write
+        transaction would wait on it), so memory stays bounded; an interrupted rebuild is simply
+        run again."""
         tables = self.database.tables
-        done = 0
-        with self.database.cursor(commit=True) as cur:
-            tables.clear_derived(cur)
-            start = 0
-            while True:
-                rows = tables.log_rows(cur, start, 1000)
-                if not rows:
-                    break
-                for row in rows:
-                    stored = self.recorder.select_events(
-                        UUID(row.originator_id),
-                        gt=row.originator_version - 1,
-                        lte=row.originator_version,
-                    )
-                    event = self.mapper.to_domain_event(stored[0])
-                    tables.reindex(cur, row.position, entry_meta(event), self._lookups_of(event))
+        events = IntegritySql(self.database)
+        self.database.write(tables.clear_derived)
+        size = events.tree_size()
+        for start in range(0, size, chunk):
+            derived = []
+            for row in events.entries(start, min(start + chunk, size)):
+                if row.stream_id is None or row.topic is None or row.state is None:
+                    msg = f"position {row.position} has no stored event: run `ledger verify`"
+                    raise InconsistentLog(msg)
+                stored = StoredEvent(UUID(row.stream_id), row.version, row.topic, row.state)
+                event = self.mapper.to_domain_event(stored)
+                derived.append((row.position, event))
+            with self.database.cursor(commit=True) as cur:
+                for position, event in derived:
+                    tables.reindex(cur, position, entry_meta(event), self._lookups_of(event))
                     if type(event).__qualname__ == "Youth.Erased":
                         tables.unindex_youth(cur, str(event.originator_id), prefix="pnr:")
-                    done += 1
-                start = rows[-1].position + 1
-                if progress:
-                    progress(done)
-        return done
+            if progress:
+                progress(min(start + chunk, size))
+        return size
 
     def _lookups_of(self, event: Any) -> list[tuple[str, str]]:
         name = type(event).__qualname__

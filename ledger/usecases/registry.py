@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from ledger.actor import ROLES, SYSTEM, Actor
 from ledger.agency import Agency, Token, token_digest
@@ -92,9 +94,11 @@ class RegistryUseCases(LedgerCore):
         if Token.create_id(token_digest(token)) in self.repository:
             return
         holder = Actor(actor_id, agency_id, frozenset(roles))
-        self.save(
-            Token.issue(token=token, holder=holder, expires_at=None, actor=SYSTEM, now=self.now())
+        issued = Token.issue(
+            token=token, holder=holder, expires_at=None, actor=SYSTEM, now=self.now()
         )
+        with suppress(IntegrityError):  # another worker bootstrapped the same token first
+            self.save(issued)
 
     # -- agencies ----------------------------------------------------------------------------------
     def agency(self, agency_id: str, *, field: str = "agency_id") -> Agency:

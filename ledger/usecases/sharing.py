@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.application import Outcome, Request
-from ledger.errors import Forbidden, Invalid, NotFound
+from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
 from ledger.rules import Decision, Question, combine, may_share, statutory_decision
 from ledger.timeutil import iso
@@ -136,6 +136,8 @@ class SharingUseCases(ConsentUseCases):
             if occurred_at > now:
                 raise Invalid.field("occurred_at", "is in the future")
             youth = self._youth_for(cmd["youth_id"], for_update=True)
+            if youth.erased is not None:
+                raise Conflict("the youth's personal data has been erased; the record is closed")
             decision = self.decide(
                 youth,
                 from_agency=cmd["from_agency"],

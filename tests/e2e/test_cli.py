@@ -1,0 +1,381 @@
+"""The `ledger` console script, run as a real subprocess against a SQLite file and a key directory,
+with the data written through the library on the same store and keys: token, verify (the store,
+and an offline bundle without any database), erase, rebuild, and bad arguments."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.clock import system_clock
+from ledger.integrity import IntegrityService
+from ledger.keys import KeyDirectory
+from ledger.service import Ledger, open_ledger
+from tests.conftest import ADMIN, as_actor
+from tests.e2e.conftest import personal_number
+
+LEDGER = Path(sys.executable).parent / "ledger"
+COORD = as_actor("anna", "soc-orebro", "coordinator")
+STAFF = as_actor("lars", "skola-x", "staff")
+ORIGIN = "consent-ledger.local/log"  # the CLI's default origin (api/settings.py)
+YOUTH_NAME = "Kim Andersson"
+YOUTH_PNR = personal_number("20120315")
+TIMEOUT = 60
+
+
+@dataclass
+class Cli:
+    """One deployment: a SQLite file and a key directory, as the CLI and the library see them."""
+
+    home: Path
+    url: str
+    keys: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+        env.update(LEDGER_DATABASE_URL=self.url, LEDGER_KEY_DIR=str(self.keys))
+        env.update(extra)
+        return env
+
+    def run(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(LEDGER), *args],
+            cwd=self.home,  # no stray .env from the repository
+            env=self.env(**extra_env),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+
+    def open(self) -> Ledger:
+        master = KeyDirectory(self.keys).master_key({})
+        return open_ledger(self.url, clock=system_clock, master_key=master)
+
+    def integrity(self, ledger: Ledger) -> IntegrityService:
+        key_name, private_key = KeyDirectory(self.keys).signing_key({})
+        return IntegrityService(
+            ledger.database,
+            origin=ORIGIN,
+            key_name=key_name,
+            private_key=private_key,
+            clock=system_clock,
+        )
+
+    @property
+    def db(self) -> Path:
+        return Path(self.url.removeprefix("sqlite:///"))
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path, f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path / "keys")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    youth_id: str
+    consent_id: str
+    tree_size: int
+
+
+def record(cli: Cli) -> Recorded:
+    """Agencies, a youth with a guardian, a consent and a disclosure; one signed checkpoint."""
+    ledger = cli.open()
+    try:
+        for agency_id, kind in (("soc-orebro", "social_services"), ("skola-x", "school")):
+            ledger.register_agency(
+                ADMIN, agency_id=agency_id, name=agency_id, kind=kind, municipality=None
+            )
+        _, youth = ledger.register_youth(COORD, personal_number=YOUTH_PNR, name=YOUTH_NAME)
+        _, guardian = ledger.add_guardian(
+            COORD,
+            youth["id"],
+            name="Eva Andersson",
+            personal_number=None,
+            custody="sole",
+            effective_at=None,
+        )
+        status, consent = ledger.grant_consent(
+            COORD,
+            {
+                "youth_id": youth["id"],
+                "givers": [{"party": "guardian", "guardian_id": guardian["guardian_id"]}],
+                "method": "written",
+                "form_reference": "SSPF-1",
+                "informed_of_revocation": True,
+                "scope": {
+                    "agencies": ["soc-orebro", "skola-x"],
+                    "categories": ["school_attendance"],
+                    "purposes": ["crime_prevention"],
+                },
+                "obtained_at": ledger.now(),
+            },
+        )
+        assert (status, consent["status"]) == (201, "active"), consent
+        status, _ = ledger.disclose(
+            STAFF,
+            {
+                "from_agency": "skola-x",
+                "to_agencies": ["soc-orebro"],
+                "youth_id": youth["id"],
+                "categories": ["school_attendance"],
+                "purpose": "crime_prevention",
+            },
+        )
+        assert status == 201
+        checkpoint = cli.integrity(ledger).checkpoint()
+        return Recorded(youth["id"], consent["id"], checkpoint["tree_size"])
+    finally:
+        ledger.close()
+
+
+@pytest.fixture
+def recorded(cli: Cli) -> Recorded:
+    return record(cli)
+
+
+def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# -- token ---------------------------------------------------------------------------------------
+def test_token_prints_a_token_that_authenticates_as_the_named_admin(cli: Cli) -> None:
+    result = cli.run("token", "--agency", "ledger-admin", "--actor", "admin", "--role", "admin")
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert len(token) >= 24
+    assert "\n" not in token
+    ledger = cli.open()
+    try:
+        actor = ledger.authenticate(token)
+    finally:
+        ledger.close()
+    assert (actor.agency_id, actor.actor_id, set(actor.roles)) == (
+        "ledger-admin",
+        "admin",
+        {"admin"},
+    )
+
+
+# -- verify --------------------------------------------------------------------------------------
+def test_verify_exits_zero_and_prints_ok_for_a_store_written_by_the_library(
+    cli: Cli, recorded: Recorded
+) -> None:
+    result = cli.run("verify")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK")
+    assert f"{recorded.tree_size} leaves" in result.stdout
+    assert "1 checkpoints" in result.stdout
+    no_traceback(result)
+
+
+def tamper_with_event(cli: Cli, position: int) -> None:
+    """Flip one byte of the stored state of the event at `position`, straight in SQLite."""
+    with sqlite3.connect(cli.db) as conn:
+        stream, version = conn.execute(
+            "SELECT originator_id, originator_version FROM ledger_log WHERE position = ?",
+            (position,),
+        ).fetchone()
+        rows = conn.execute(
+            "SELECT originator_id, state FROM stored_events "
+            "WHERE replace(originator_id, '-', '') = ? AND originator_version = ?",
+            (stream.replace("-", ""), version),
+        ).fetchall()
+        assert len(rows) == 1
+        stored_id, state = rows[0]
+        state = bytearray(state)
+        state[len(state) // 2] ^= 0x01
+        changed = conn.execute(
+            "UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
+            (bytes(state), stored_id, version),
+        )
+        assert changed.rowcount == 1
+
+
+def test_verify_exits_non_zero_naming_the_position_of_a_tampered_event(
+    cli: Cli, recorded: Recorded
+) -> None:
+    position = recorded.tree_size // 2
+    tamper_with_event(cli, position)
+    result = cli.run("verify")
+    assert result.returncode != 0
+    assert "FAILED" in result.stdout
+    assert f"position {position}" in result.stdout
+    no_traceback(result)
+
+
+def bundle_file(cli: Cli, path: Path, position: int) -> dict[str, Any]:
+    ledger = cli.open()
+    try:
+        bundle = cli.integrity(ledger).bundle(position)
+    finally:
+        ledger.close()
+    path.write_text(json.dumps(bundle), "utf-8")
+    return bundle
+
+
+def without_database(cli: Cli) -> dict[str, str]:
+    """A database URL that cannot be opened: the bundle must be checked without one."""
+    return {"LEDGER_DATABASE_URL": f"sqlite:///{cli.home / 'nowhere' / 'deeper' / 'ledger.db'}"}
+
+
+def test_verify_bundle_exits_zero_for_a_genuine_bundle_without_any_database(
+    cli: Cli, recorded: Recorded, tmp_path: Path
+) -> None:
+    path = tmp_path / "bundle.json"
+    bundle_file(cli, path, recorded.tree_size - 1)
+    cli.db.unlink()
+    result = cli.run("verify", "--bundle", str(path), **without_database(cli))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK")
+    assert f"leaf {recorded.tree_size - 1}" in result.stdout
+    assert not (cli.home / "nowhere").exists()
+
+
+def other_leaf(bundle: dict[str, Any]) -> None:
+    leaf = bytearray(bytes.fromhex(bundle["leaf"]))
+    leaf[-1] ^= 0x01
+    bundle["leaf"] = leaf.hex()
+    bundle["leaf_hash"] = hashlib.sha256(b"\x00" + bytes(leaf)).hexdigest()
+
+
+def other_path(bundle: dict[str, Any]) -> None:
+    first = bytearray(bytes.fromhex(bundle["audit_path"][0]))
+    first[0] ^= 0x80
+    bundle["audit_path"][0] = first.hex()
+
+
+def other_root(bundle: dict[str, Any]) -> None:
+    lines = bundle["checkpoint"].split("\n")
+    lines[1] = str(int(lines[1]) + 1)  # the signed size
+    bundle["checkpoint"] = "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [other_leaf, other_path, other_root],
+    ids=["another-leaf", "another-audit-path", "another-signed-size"],
+)
+def test_verify_bundle_exits_non_zero_for_a_tampered_bundle_without_any_database(
+    cli: Cli, recorded: Recorded, tmp_path: Path, tamper: Any
+) -> None:
+    path = tmp_path / "bundle.json"
+    bundle = bundle_file(cli, path, 1)
+    tamper(bundle)
+    path.write_text(json.dumps(bundle), "utf-8")
+    result = cli.run("verify", "--bundle", str(path), **without_database(cli))
+    assert result.returncode != 0
+    assert "FAILED" in result.stdout
+    no_traceback(result)
+    assert not (cli.home / "nowhere").exists()
+
+
+def test_verify_bundle_exits_non_zero_for_a_file_that_is_missing_or_not_json(
+    cli: Cli, tmp_path: Path
+) -> None:
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{not json", "utf-8")
+    for path in (garbage, tmp_path / "absent.json"):
+        result = cli.run("verify", "--bundle", str(path), **without_database(cli))
+        assert result.returncode != 0
+        assert "FAILED" in result.stdout
+        no_traceback(result)
+
+
+# -- erase and rebuild ---------------------------------------------------------------------------
+def test_erase_exits_zero_and_the_youth_then_reads_as_erased(cli: Cli, recorded: Recorded) -> None:
+    result = cli.run("erase", "--youth", recorded.youth_id, "--reason", "gallring")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["id"], answer["erased"]) == (recorded.youth_id, True)
+    ledger = cli.open()
+    try:
+        youth = ledger.read_youth(COORD, recorded.youth_id)
+        assert youth["erased"] is True
+        assert (youth["name"], youth["personal_number"]) == (None, None)
+        assert [g["name"] for g in youth["guardians"]] == [None]
+        assert ledger.find_youths(COORD, YOUTH_PNR) == []
+        assert ledger.read_consent(COORD, recorded.consent_id)["status"] == "active"
+    finally:
+        ledger.close()
+    verified = cli.run("verify")
+    assert verified.returncode == 0, verified.stdout
+    assert "1 checkpoints" in verified.stdout
+
+
+def test_rebuild_exits_zero_and_restores_the_indexes_from_the_events(
+    cli: Cli, recorded: Recorded
+) -> None:
+    with sqlite3.connect(cli.db) as conn:
+        conn.execute("DELETE FROM ledger_lookup")
+        conn.execute("DELETE FROM ledger_audit")
+    result = cli.run("rebuild")
+    assert result.returncode == 0, result.stderr
+    assert f"from {recorded.tree_size} events" in result.stdout
+    ledger = cli.open()
+    try:
+        [found] = ledger.find_youths(COORD, YOUTH_PNR)
+        assert (found["id"], found["name"]) == (recorded.youth_id, YOUTH_NAME)
+        assert ledger.read_consent(COORD, recorded.consent_id)["youth_id"] == recorded.youth_id
+    finally:
+        ledger.close()
+
+
+# -- bad arguments -------------------------------------------------------------------------------
+BAD_ARGUMENTS = {
+    "no-command": ([], "required"),
+    "unknown-command": (["frobnicate"], "invalid choice"),
+    "unknown-role": (
+        ["token", "--agency", "a", "--actor", "b", "--role", "superuser"],
+        "invalid choice",
+    ),
+    "token-without-role": (["token", "--agency", "a", "--actor", "b"], "--role"),
+    "erase-without-reason": (["erase", "--youth", "x"], "--reason"),
+    "port-not-a-number": (["serve", "--port", "eighty"], "--port"),
+    "erase-unknown-youth": (
+        ["erase", "--youth", "00000000-0000-4000-8000-000000000000", "--reason", "gallring"],
+        "no such youth",
+    ),
+    "erase-not-an-id": (["erase", "--youth", "not-an-id", "--reason", "gallring"], "no such youth"),
+    "erase-blank-reason": (
+        ["erase", "--youth", "00000000-0000-4000-8000-000000000000", "--reason", "  "],
+        "reason",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
+def test_bad_arguments_exit_2_with_a_message_and_no_traceback(cli: Cli, case: str) -> None:
+    argv, message = BAD_ARGUMENTS[case]
+    result = cli.run(*argv)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    no_traceback(result)
+
+
+def test_a_weak_admin_token_in_the_environment_exits_2_with_a_message_and_no_traceback(
+    cli: Cli,
+) -> None:
+    result = cli.run("verify", LEDGER_ADMIN_TOKEN="changeme")
+    assert result.returncode == 2
+    assert "LEDGER_ADMIN_TOKEN" in result.stderr
+    no_traceback(result)
+
+
+def test_a_malformed_master_key_in_the_environment_exits_2_with_a_message_and_no_traceback(
+    cli: Cli,
+) -> None:
+    result = cli.run("verify", LEDGER_MASTER_KEY="not base64!")
+    assert result.returncode == 2
+    assert "LEDGER_MASTER_KEY" in result.stderr
+    no_traceback(result)

@@ -1,0 +1,391 @@
+"""Read your writes across processes: real `ledger serve` servers on one store (PostgreSQL, and
+one SQLite file), set up through one and asked through another. A revocation answered 201 by one
+process is seen at once by every other: a check right after it is refused with CONSENT_REVOKED,
+never allowed. Also one server with `--workers 2`, whose workers both answer."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.clock import system_clock
+from api.main import BOOTSTRAP_AGENCY, build_ledger
+from api.settings import Settings
+from ledger.service import open_ledger, prepare_store
+from tests.conftest import drop_schema, postgres_url, require_postgres
+from tests.e2e.conftest import personal_number
+
+LEDGER = Path(sys.executable).parent / "ledger"
+ADMIN_TOKEN = "two-processes-admin-" + "z" * 24
+STARTUP_SECONDS = 40
+REQUEST_SECONDS = 20
+ROUNDS = 30  # two servers on PostgreSQL
+SHORT_ROUNDS = 15  # the other variants
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """One `ledger serve` subprocess in its own process group, logging to a file."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tail(self) -> str:
+        try:
+            return self.log.read_text("utf-8", errors="replace")[-3000:]
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # the group this test started, workers too
+            self.proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+@dataclass
+class Deployment:
+    """Servers started on one store with one key directory; stopped by the fixture."""
+
+    home: Path
+    url: str
+    servers: list[Server] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+        env.update(
+            LEDGER_DATABASE_URL=self.url,
+            LEDGER_KEY_DIR=str(self.home / "keys"),
+            LEDGER_ADMIN_TOKEN=ADMIN_TOKEN,
+        )
+        return env
+
+    def start(self, *extra: str) -> Server:
+        """A server up and ready; on another port if the one picked was taken meanwhile."""
+        for _ in range(3):
+            server = self._spawn(*extra)
+            if self._ready(server):
+                return server
+            server.stop()
+            if "address already in use" not in server.tail().lower():
+                break
+        pytest.fail(f"the server on {server.port} did not start:\n{server.tail()}")
+
+    def _spawn(self, *extra: str) -> Server:
+        port = free_port()
+        log = self.home / f"server-{port}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [str(LEDGER), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+                cwd=self.home,
+                env=self.env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = Server(proc, port, log)
+        self.servers.append(server)
+        return server
+
+    @staticmethod
+    def _ready(server: Server) -> bool:
+        """Whether this process (not some other one on the port) answers /readyz in time."""
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if server.proc.poll() is not None:
+                return False
+            try:
+                r = httpx.get(f"{server.base}/readyz", timeout=2)
+                if r.status_code == 200:
+                    return server.proc.poll() is None and "startup complete" in server.tail()
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def deployment(tmp_path: Path, url: str) -> Generator[Deployment, None, None]:
+    d = Deployment(tmp_path, url)
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+@pytest.fixture
+def on_postgres(tmp_path: Path) -> Iterator[Deployment]:
+    require_postgres()
+    url = postgres_url()
+    try:
+        yield from deployment(tmp_path, url)
+    finally:
+        drop_schema(url)
+
+
+@pytest.fixture
+def on_sqlite(tmp_path: Path) -> Iterator[Deployment]:
+    yield from deployment(tmp_path, f"sqlite:///{tmp_path / 'ledger.db'}")
+
+
+# -- a client that opens a new connection for every request, so each may reach another process --
+class Client:
+    def __init__(self, server: Server, tokens: dict[str, str]) -> None:
+        self.server = server
+        self.tokens = tokens
+
+    def call(self, method: str, path: str, who: str, body: Any = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[who]}", "Connection": "close"}
+        try:
+            return httpx.request(
+                method,
+                f"{self.server.base}{path}",
+                json=body,
+                headers=headers,
+                timeout=REQUEST_SECONDS,
+            )
+        except httpx.TransportError as e:
+            pytest.fail(f"{method} {path} on {self.server.port}: {e!r}\n{self.server.tail()}")
+
+    def post(self, path: str, body: Any, who: str, expect: int) -> Any:
+        r = self.call("POST", path, who, body)
+        assert r.status_code == expect, f"{path} on {self.server.port}: {r.status_code} {r.text}"
+        return r.json()
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class World:
+    youth_id: str
+    tokens: dict[str, str]
+
+
+def set_up(server: Server) -> World:
+    tokens = {"admin": ADMIN_TOKEN}
+    api = Client(server, tokens)
+    for agency_id, kind in (("soc-orebro", "social_services"), ("skola-x", "school")):
+        api.post("/v1/agencies", {"id": agency_id, "name": agency_id, "kind": kind}, "admin", 201)
+    for name, agency, role in (("anna", "soc-orebro", "coordinator"), ("lars", "skola-x", "staff")):
+        body = {"agency_id": agency, "actor_id": name, "roles": [role]}
+        tokens[name] = api.post("/v1/tokens", body, "admin", 201)["token"]
+    serial = f"{uuid.uuid4().int % 900 + 100}"
+    youth = api.post(
+        "/v1/youths", {"personal_number": personal_number("20070101", serial)}, "anna", 201
+    )
+    return World(youth["id"], tokens)
+
+
+def grant(api: Client, world: World) -> str:
+    body = {
+        "youth_id": world.youth_id,
+        "givers": [{"party": "youth"}],
+        "method": "written",
+        "form_reference": "SSPF-2026-7",
+        "informed_of_revocation": True,
+        "copy_given": True,
+        "scope": {
+            "agencies": ["soc-orebro", "skola-x"],
+            "categories": ["school_attendance"],
+            "purposes": ["crime_prevention"],
+        },
+        "obtained_at": now(),
+    }
+    granted = api.post("/v1/consents", body, "anna", 201)
+    assert granted["status"] == "active", granted
+    return str(granted["id"])
+
+
+QUESTION = {"from_agency": "skola-x", "to_agency": "soc-orebro", "category": "school_attendance"}
+
+
+def check(api: Client, world: World) -> dict[str, Any]:
+    body = {**QUESTION, "youth_id": world.youth_id}
+    return dict(api.post("/v1/decisions/check", body, "lars", 200))
+
+
+def disclose(api: Client, world: World, expect: int) -> dict[str, Any]:
+    body = {
+        "from_agency": "skola-x",
+        "to_agencies": ["soc-orebro"],
+        "youth_id": world.youth_id,
+        "categories": ["school_attendance"],
+        "purpose": "crime_prevention",
+    }
+    return dict(api.post("/v1/disclosures", body, "lars", expect))
+
+
+def revoke(api: Client, consent_id: str) -> None:
+    body = {
+        "kind": "full",
+        "revoked_by": {"party": "youth"},
+        "communicated": "written",
+        "effective_at": now(),
+    }
+    api.post(f"/v1/consents/{consent_id}/revocations", body, "anna", 201)
+
+
+def codes(decision: dict[str, Any]) -> set[str]:
+    return {r["code"] for r in decision["reasons"]}
+
+
+def revoke_then_check_rounds(writer: Client, reader: Client, world: World, rounds: int) -> None:
+    """Each round a fresh consent: allowed through the reader, revoked through the writer (201),
+    and at once refused through the reader with CONSENT_REVOKED, for checks and disclosures."""
+    for n in range(rounds):
+        consent_id = grant(writer, world)
+        allowed = check(reader, world)
+        assert allowed["allowed"] is True, (n, allowed)
+        assert consent_id in allowed["consent_ids"]
+        recorded = disclose(reader, world, 201)
+        assert recorded["decision"]["allowed"] is True
+        revoke(writer, consent_id)
+        refused = check(reader, world)
+        assert refused["allowed"] is False, f"round {n}: allowed after the revocation: {refused}"
+        assert "CONSENT_REVOKED" in codes(refused), (n, refused)
+        problem = disclose(reader, world, 403)
+        assert "CONSENT_REVOKED" in codes(problem["decision"]), (n, problem)
+
+
+def two_servers_round_trip(d: Deployment, rounds: int) -> None:
+    # One after the other, as a rolling start would: started at the same moment on a fresh store,
+    # started one after the other, as an operator would; concurrent start-ups are tested below.
+    first = d.start()
+    second = d.start()
+    world = set_up(first)
+    writer, reader = Client(first, world.tokens), Client(second, world.tokens)
+    # the tokens, agencies and youth made through the first are known to the second at once
+    assert reader.call("GET", f"/v1/youths/{world.youth_id}", "anna").status_code == 200
+    revoke_then_check_rounds(writer, reader, world, rounds)
+    # and the other way round: written through the second, read through the first
+    revoke_then_check_rounds(reader, writer, world, 3)
+    for server in (first, second):
+        assert server.proc.poll() is None, server.tail()
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
+def test_on_postgres_a_revocation_through_one_server_is_seen_at_once_by_another(
+    on_postgres: Deployment,
+) -> None:
+    two_servers_round_trip(on_postgres, ROUNDS)
+
+
+def workers_answering(server: Server, attempts: int = 300) -> bool:
+    """Whether more than one process answers on the port. Each worker counts the /metrics
+    requests it has served; asked one at a time, one process shows 0, 1, 2, …, so a count seen
+    twice means two processes answered."""
+    seen: set[int] = set()
+    for _ in range(attempts):
+        r = httpx.get(f"{server.base}/metrics", headers={"Connection": "close"}, timeout=5)
+        assert r.status_code == 200
+        count = 0
+        for line in r.text.splitlines():
+            if line.startswith("ledger_http_requests_total") and 'route="/metrics"' in line:
+                count += int(line.rsplit(" ", 1)[1])
+        if count in seen:
+            return True
+        seen.add(count)
+    return False
+
+
+def test_on_postgres_both_workers_of_one_server_answer_and_read_each_others_writes(
+    on_postgres: Deployment,
+) -> None:
+    bootstrap(on_postgres)
+    server = on_postgres.start("--workers", "2")
+    assert workers_answering(server), "only one process ever answered on the port"
+    world = set_up(server)
+    api = Client(server, world.tokens)
+    revoke_then_check_rounds(api, api, world, SHORT_ROUNDS)
+    assert workers_answering(server)
+    assert server.proc.poll() is None, server.tail()
+
+
+def bootstrap(d: Deployment) -> None:
+    """Make the tables and the bootstrap admin token once, the way a server's start-up does."""
+    settings = Settings(
+        database_url=d.url, admin_token=ADMIN_TOKEN, key_dir=d.home / "keys", env={}
+    )
+    prepare_store(settings.database_url)
+    ledger = build_ledger(settings, system_clock, create_tables=False)
+    try:
+        ledger.bootstrap_token(
+            ADMIN_TOKEN, agency_id=BOOTSTRAP_AGENCY, actor_id="admin", roles=["admin"]
+        )
+    finally:
+        ledger.close()
+
+
+def test_a_second_process_bootstrapping_the_same_admin_token_at_the_same_moment_starts_anyway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    master = bytes(range(32))
+    first = open_ledger(url, clock=system_clock, master_key=master)
+    second = open_ledger(url, clock=system_clock, master_key=master)
+    try:
+        first.bootstrap_token(
+            ADMIN_TOKEN, agency_id="ledger-admin", actor_id="admin", roles=["admin"]
+        )
+        # the second looked before the first saved: it saw no token yet
+        monkeypatch.setattr(type(second.repository), "__contains__", lambda self, item: False)
+        second.bootstrap_token(
+            ADMIN_TOKEN, agency_id="ledger-admin", actor_id="admin", roles=["admin"]
+        )
+        monkeypatch.undo()
+        assert second.authenticate(ADMIN_TOKEN).actor_id == "admin"
+    finally:
+        first.close()
+        second.close()
+
+
+# -- SQLite --------------------------------------------------------------------------------------
+def test_on_one_sqlite_file_a_revocation_through_one_server_is_seen_at_once_by_another(
+    on_sqlite: Deployment,
+) -> None:
+    two_servers_round_trip(on_sqlite, SHORT_ROUNDS)
+
+
+def test_servers_are_stopped_by_the_fixture(tmp_path: Path) -> None:
+    gen = deployment(tmp_path, f"sqlite:///{tmp_path / 'ledger.db'}")
+    d = next(gen)
+    server = d.start()
+    gen.close()
+    assert server.proc.poll() is not None
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{server.base}/healthz", timeout=2)
