@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from datetime import datetime
 
 from ledger.catalogue import Catalogue
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
-from ledger.store.database import ensure_postgres_schema, store_env
+from ledger.store.database import postgres_setup, store_env
 from ledger.usecases.maintenance import MaintenanceUseCases
 
 
@@ -18,11 +19,7 @@ class Ledger(MaintenanceUseCases):
 def prepare_store(url: str) -> None:
     """The explicit set-up step: create the schema and tables once, before any worker starts
     (concurrent CREATE TABLE at start-up can fail on PostgreSQL)."""
-    env = store_env(url)
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-        ensure_postgres_schema(env)
-    env["CREATE_TABLE"] = "y"
-    Ledger(env, clock=_never, master_key=bytes(32)).close()
+    open_ledger(url, clock=_never, master_key=bytes(32)).close()
 
 
 def open_ledger(
@@ -36,11 +33,11 @@ def open_ledger(
     extra_env: Mapping[str, str] | None = None,
 ) -> Ledger:
     env = store_env(url)
-    if create_tables and env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-        ensure_postgres_schema(env)
     env["CREATE_TABLE"] = "y" if create_tables else "n"
     env.update(extra_env or {})
-    return Ledger(env, clock=clock, master_key=master_key, policy=policy, catalogue=catalogue)
+    postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    with postgres_setup(env) if create_tables and postgres else nullcontext():
+        return Ledger(env, clock=clock, master_key=master_key, policy=policy, catalogue=catalogue)
 
 
 def _never() -> datetime:

@@ -29,7 +29,8 @@ The rules, as this module reads them (default policy):
   implicit set leaves every other pair among the agencies of that moment. Purposes and
   situations: absent (or no purposes) = any; removing from "any" leaves "any but those".
 - RECIPIENT_NOT_COVERED when `to` is not an agency of the scope; otherwise
-  DIRECTION_NOT_COVERED when `from` is not, or the pair is not among explicit directions.
+  DIRECTION_NOT_COVERED when `from` is not, when `from` is `to` (an agency is no direction to
+  itself), or when the pair is not among explicit directions.
   (The two are read as exclusive: a recipient outside the scope is not also a direction
   finding.)
 """

@@ -65,8 +65,14 @@ def store_env(url: str) -> dict[str, str]:
     raise StoreConfigError("LEDGER_DATABASE_URL: use sqlite:///path or postgresql://user@host/db")
 
 
-def ensure_postgres_schema(env: Mapping[str, str]) -> None:
-    """PostgreSQL schemas must exist before eventsourcing creates its tables."""
+SETUP_LOCK = 0x1ED6E2  # the advisory lock every ledger process takes to create its tables
+
+
+@contextmanager
+def postgres_setup(env: Mapping[str, str]) -> Iterator[None]:
+    """Create the schema, and hold an advisory lock while the caller creates the tables: two
+    processes starting at once on a fresh database would otherwise collide in the catalogue
+    (CREATE ... IF NOT EXISTS is not safe against concurrent creators)."""
     import psycopg
     from psycopg import sql
 
@@ -80,7 +86,12 @@ def ensure_postgres_schema(env: Mapping[str, str]) -> None:
         autocommit=True,
         connect_timeout=5,
     ) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        try:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
 
 
 class Database:
@@ -150,3 +161,9 @@ class SqlKeyring:
     def destroy(self, owner_id: str) -> None:
         self.database.write(self.database.tables.destroy_data_key, owner_id, self.clock())
         self.forget(owner_id)
+
+
+def ensure_postgres_schema(env: Mapping[str, str]) -> None:
+    """Create the schema named by `env` (under the set-up lock)."""
+    with postgres_setup(env):
+        pass

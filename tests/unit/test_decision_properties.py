@@ -394,7 +394,7 @@ def ask_both(world: World, question: dict[str, Any]) -> tuple[Any, reference.Ver
 
 questions = st.fixed_dictionaries(
     {
-        "pair": st.sampled_from(PAIRS),
+        "pair": st.sampled_from(PAIRS) | st.sampled_from(NAMES).map(lambda a: (a, a)),
         "category": st.sampled_from([*CATEGORIES, "substance_use"]),
         "purpose": st.none() | st.sampled_from([*PURPOSES, "exit_support"]),
         "situation": st.none() | st.sampled_from([*SITUATIONS, "action_plan_follow_up"]),

@@ -144,6 +144,8 @@ SCOPE_TABLE = [
                  id="the reverse of the only direction consented to"),
     pytest.param("Y", {"scope": {**SCOPE, "directions": [{"from": "sko-a", "to": "soc-a"}]}},
                  {}, ["CONSENT_COVERS"], id="the direction consented to"),
+    pytest.param("Y", {}, {"to_agency": "sko-a"}, ["DIRECTION_NOT_COVERED"],
+                 id="an agency is not a recipient of its own information"),
     pytest.param("Y", {}, {"category": "substance_use"}, ["CATEGORY_NOT_COVERED"],
                  id="a category outside the consent"),
     pytest.param("Y", {}, {"purpose": "support_planning"}, ["PURPOSE_NOT_COVERED"],
