@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -137,7 +138,7 @@ def read_actor_trail(
     response_model=TrailPage,
     status_code=200,
     summary="What an agency disclosed, received, recorded and read, in ledger order",
-    responses=_alternatives(CSV),
+    responses=_alternatives(HTML, CSV),
 )
 def read_agency_trail(
     agency_id: str,
@@ -148,11 +149,24 @@ def read_agency_trail(
     limit: Limit = 100,
     cursor: Cursor = None,
     accept: AcceptHeader = None,
+    accept_language: LanguageHeader = None,
 ) -> Response:
     page = agency_trail(
         ledger, ctx, agency_id, since=since, until=until, limit=limit, cursor=cursor
     )
-    if preferred(accept, (JSON, CSV)) == CSV:
+    form = preferred(accept, (JSON, HTML, CSV))
+    if form == HTML:
+        by_type = Counter(e["type"] for e in page["items"])
+        by_party = Counter(p for e in page["items"] for p in e["parties"])
+        return _html(
+            "agency_trail.html",
+            language(accept_language),
+            agency_id=agency_id,
+            page=page,
+            by_type=sorted(by_type.items()),
+            by_party=sorted(by_party.items()),
+        )
+    if form == CSV:
         items = [{**e, "details": json.dumps(e["details"], sort_keys=True)} for e in page["items"]]
         headers = {"X-Next-Cursor": page["next_cursor"]} if page["next_cursor"] else {}
         rows = ([e[c] if c != "parties" else " ".join(e[c]) for c in TRAIL_COLUMNS] for e in items)

@@ -469,6 +469,27 @@ def test_the_agency_trail_exports_as_csv(api: Api) -> None:
     assert r.headers["x-next-cursor"]
 
 
+def test_the_agency_trail_is_an_html_report_with_a_summary_table_and_escaped_values(
+    api: Api,
+) -> None:
+    api.agencies()
+    api.post("/v1/agencies", {"id": "evil-agency", "name": "<b>x</b>", "kind": "other"})
+    api.token("<script>alert(1)</script>", "skola-x", "staff")
+    api.get("/v1/audit/agencies/skola-x", "<script>alert(1)</script>")  # a logged read
+    page = api.get(
+        "/v1/audit/agencies/skola-x",
+        "ida",
+        headers={"Accept": "text/html", "Accept-Language": "en"},
+    )
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Audit trail for skola-x" in page.text and "Summary" in page.text
+    assert "agency.registered" in page.text and "token.issued" in page.text
+    assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+    swedish = api.get("/v1/audit/agencies/skola-x", "ida", headers={"Accept": "text/html"})
+    assert "Granskningslogg för skola-x" in swedish.text
+
+
 # -- who may see what ------------------------------------------------------------------------
 def test_only_auditors_see_other_actors_and_other_agencies(api: Api) -> None:
     api.agencies()
