@@ -176,10 +176,47 @@ def fold(
     guardians: Sequence[Guardian],
     policy: ConsentPolicy,
 ) -> ConsentState | None:
-    """The consent at `at` as known at `known_at`; None if the ledger did not know it yet."""
+    """The consent at `at` as known at `known_at`; None if the ledger did not know it yet.
+
+    The result depends on (at, known_at) only through which facts are in effect and which
+    guardians were current when it was obtained, so it is memoised on exactly that: repeated
+    checks at "now" reuse it until a new event changes the signature."""
     known = [f for f in facts if f.recorded_at <= known_at]
     if not known or known[0].kind != GRANTED:
         return None
+    obtained_at = known[0].effective_at
+    current_guardians = tuple(g for g in guardians if g.active(obtained_at, known_at))
+    signature = (
+        consent_id,
+        # Erasure replaces the facts (same versions, personal data gone): the grant's identity
+        # tells them apart, and the cached state holds that object, so its id is never reused.
+        id(known[0]),
+        tuple(f.version for f in known[1:] if f.kind == ANNULLED or f.effective_at <= at),
+        tuple((g.guardian_id, g.custody) for g in current_guardians),
+        birth_date,
+        policy,
+    )
+    cached = _FOLDS.get(signature)
+    if cached is None:
+        cached = _fold(consent_id, known, at, birth_date, current_guardians, policy)
+        if len(_FOLDS) >= _FOLD_CACHE_SIZE:
+            _FOLDS.clear()  # a crude bound; the working set refills it at once
+        _FOLDS[signature] = cached
+    return cached
+
+
+_FOLD_CACHE_SIZE = 100_000
+_FOLDS: dict[tuple[object, ...], ConsentState] = {}
+
+
+def _fold(
+    consent_id: str,
+    known: Sequence[Fact],
+    at: datetime,
+    birth_date: date,
+    current_guardians: Sequence[Guardian],
+    policy: ConsentPolicy,
+) -> ConsentState:
     grant = known[0]
     data = grant.data
     obtained_at = grant.effective_at
@@ -210,7 +247,6 @@ def fold(
         elif fact.kind == ANNULLED and annulled is None:
             annulled = fact
 
-    current_guardians = [g for g in guardians if g.active(obtained_at, known_at)]
     age = age_on(birth_date, obtained_at)
     req = requirement(
         policy,
