@@ -71,8 +71,9 @@ class Outcome:
     body: Any
     lookups: tuple[tuple[str, str], ...] = ()
     unlookups: tuple[str, ...] = ()
-    render: Callable[[], Any] | None = None  # the answer after the save, when it shows positions
-    replay: dict[str, Any] | None = None  # what an Idempotency-Key replay re-renders it from
+    # An answer that shows log positions is known only after the save: it is rendered then,
+    # and again for an Idempotency-Key replay, from this spec (see render_replay).
+    replay: dict[str, Any] | None = None
 
 
 class LedgerCore(Application[UUID]):
@@ -149,7 +150,9 @@ class LedgerCore(Application[UUID]):
                 # burst of writers cannot starve one command (a revocation) of its turn.
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
                 continue
-            return outcome.status, outcome.render() if outcome.render else outcome.body
+            if outcome.replay is not None:
+                return outcome.status, self.render_replay(outcome.replay)
+            return outcome.status, outcome.body
         raise Conflict("the record changed concurrently too many times; try again")
 
     def _replay(self, scope_key: str, fingerprint: str) -> tuple[int, Any] | None:

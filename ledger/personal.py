@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +38,17 @@ def reveal(item: Personal | None) -> str | None:
     return None if item is None else item.value
 
 
-def walk(value: object, fn: Callable[[Personal, str], object], path: str = "") -> object:
-    """Rebuild `value` with every Personal inside dicts and lists replaced by fn(personal, path)."""
-    if isinstance(value, Personal):
+def walk(
+    value: object, fn: Callable[[Any, str], object], path: str = "", kind: type = Personal
+) -> object:
+    """Rebuild `value` with every `kind` (Personal, or its sealed form) inside dicts and lists
+    replaced by fn(item, path); the path names the field, for associated data."""
+    if isinstance(value, kind):
         return fn(value, path)
     if isinstance(value, dict):
-        return {k: walk(v, fn, f"{path}.{k}") for k, v in value.items()}
+        return {k: walk(v, fn, f"{path}.{k}", kind) for k, v in value.items()}
     if isinstance(value, list):
-        return [walk(v, fn, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [walk(v, fn, f"{path}[{i}]", kind) for i, v in enumerate(value)]
     return value
 
 

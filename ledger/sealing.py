@@ -76,36 +76,21 @@ class SealingMapper(Mapper[Any]):
         state = event.__dict__
         if type(event).__qualname__ == "Youth.Erased" and self.keyring is not None:
             self.keyring.forget(owner)
-        if not any(_has_sealed(v) for v in state.values()):
-            return event
-        key = self.keyring.key_for(owner, create=False) if self.keyring else None
+        keys: list[bytes | None] = []  # looked up at the first sealed value only
 
-        def opened(value: object, path: str) -> object:
-            if isinstance(value, Sealed):
-                if key is None:
-                    return ERASED
-                aad = self._aad(owner, stored_event.originator_version, stored_event.topic, path)
-                try:
-                    return Personal(open_sealed(key, value.blob, aad))
-                except DecryptionError:
-                    # A payload moved to another row or tampered with: never show it as genuine.
-                    return ERASED
-            if isinstance(value, dict):
-                return {k: opened(v, f"{path}.{k}") for k, v in value.items()}
-            if isinstance(value, list):
-                return [opened(v, f"{path}[{i}]") for i, v in enumerate(value)]
-            return value
+        def opened(value: Sealed, path: str) -> object:
+            if not keys:
+                keys.append(self.keyring.key_for(owner, create=False) if self.keyring else None)
+            key = keys[0]
+            if key is None:
+                return ERASED
+            aad = self._aad(owner, stored_event.originator_version, stored_event.topic, path)
+            try:
+                return Personal(open_sealed(key, value.blob, aad))
+            except DecryptionError:
+                # A payload moved to another row or tampered with: never show it as genuine.
+                return ERASED
 
         for name in list(state):
-            state[name] = opened(state[name], name)
+            state[name] = walk(state[name], opened, name, Sealed)
         return event
-
-
-def _has_sealed(value: object) -> bool:
-    if isinstance(value, Sealed):
-        return True
-    if isinstance(value, dict):
-        return any(_has_sealed(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_sealed(v) for v in value)
-    return False

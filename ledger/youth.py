@@ -24,6 +24,7 @@ from ledger.consent import (
 )
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.personal import ERASED, Personal, erase_all
+from ledger.timeutil import iso
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,22 @@ class Disclosure:
     @property
     def data(self) -> dict[str, Any]:
         return dict(self.fact.data)
+
+    def summary(self) -> dict[str, Any]:
+        """Who disclosed what to whom, when: what every view of a disclosure shows."""
+        data = self.fact.data
+        return {
+            "id": self.disclosure_id,
+            "from_agency": data["from_agency"],
+            "to_agencies": list(data["to_agencies"]),
+            "categories": list(data["categories"]),
+            "purpose": data["purpose"],
+            "situation": data.get("situation"),
+            "channel": data.get("channel"),
+            "occurred_at": iso(self.fact.effective_at),
+            "recorded_at": iso(self.fact.recorded_at),
+            "retrospective": bool(data.get("retrospective")),
+        }
 
 
 class Youth(Aggregate):

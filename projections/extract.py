@@ -127,16 +127,7 @@ def _disclosure(d: Disclosure, states: Mapping[str, ConsentState]) -> dict[str, 
             for cid in relied
         ]
     return {
-        "id": d.disclosure_id,
-        "from_agency": data["from_agency"],
-        "to_agencies": list(data["to_agencies"]),
-        "categories": list(data["categories"]),
-        "purpose": data["purpose"],
-        "situation": data.get("situation"),
-        "channel": data.get("channel"),
-        "occurred_at": iso(d.fact.effective_at),
-        "recorded_at": iso(d.fact.recorded_at),
-        "retrospective": bool(data.get("retrospective")),
+        **d.summary(),
         "basis": basis,
         # Secrecy may hide who filed a report of concern even from the youth (DOMAIN.md): the
         # official handing the extract out checks it first.

@@ -310,19 +310,10 @@ class YouthReview:
             label = "consent" if as_now is not None and as_now.allowed else "none"
         findings += self.sig_after_police_revocation(d)
         entry = {
-            "id": d.disclosure_id,
+            **d.summary(),
             "youth_id": self.youth_id,
-            "from_agency": data["from_agency"],
-            "to_agencies": list(data["to_agencies"]),
-            "categories": list(data["categories"]),
-            "purpose": data["purpose"],
-            "situation": data.get("situation"),
-            "channel": data.get("channel"),
-            "occurred_at": iso(at),
-            "recorded_at": iso(recorded),
             "actor_id": d.fact.actor_id,
             "agency_id": d.fact.agency_id,
-            "retrospective": bool(data.get("retrospective")),
             "basis": {
                 "kind": basis["kind"],
                 "provision": basis.get("provision"),

@@ -47,8 +47,7 @@ def register_agency(
 
 @router.get("/agencies", summary="List agencies")
 def list_agencies(ledger: LedgerDep, actor: CurrentActor, page: PageDep) -> dict[str, Any]:
-    items, _ = ledger.list_agencies(after=-1, limit=1_000_000)
-    return page.of(items)
+    return page.of(ledger.list_agencies())
 
 
 @router.get("/catalogue", summary="Categories, purposes, situations and statutory provisions")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ledger.application import Outcome, Request
-from ledger.consent import ANNULLED, ConsentState, Giver, fold, requirement
+from ledger.consent import ConsentState, Giver, fold, requirement
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
 from ledger.timeutil import age_on, iso
@@ -223,13 +223,7 @@ class ConsentUseCases(YouthUseCases):
                 "version": youth.version,
                 "now": iso(now),
             }
-            return Outcome(
-                (youth,),
-                status,
-                None,
-                render=lambda: self.render_replay(replay),
-                replay=replay,
-            )
+            return Outcome((youth,), status, None, replay=replay)
 
         return self.execute(request, command)
 
@@ -392,12 +386,18 @@ class ConsentUseCases(YouthUseCases):
         )
 
     def consent_json(
-        self, youth: Youth, consent_id: str, *, now: datetime | None = None
+        self,
+        youth: Youth,
+        consent_id: str,
+        *,
+        now: datetime | None = None,
+        positions: dict[int, int] | None = None,
     ) -> dict[str, Any]:
-        """The consent at `now` (default: the ledger's now), with its history."""
+        """The consent at `now` (default: the ledger's now), with its history; `positions` (the
+        youth's version -> log position) when the caller already read them."""
         now = now or self.now()
         state = self.consent_state(youth, consent_id, at=now, known_at=now)
-        positions = self.positions(youth.id)
+        positions = self.positions(youth.id) if positions is None else positions
         grant = state.granted.data
         history = []
         for fact in youth.consent_facts(consent_id):
@@ -439,8 +439,7 @@ class ConsentUseCases(YouthUseCases):
             "lapses_at": iso(state.lapses_at) if state.lapses_at else None,
             "registered_by": state.registered_by,
             "registered_at": iso(state.granted.recorded_at),
-            "annulled": state.annulled is not None
-            or any(f.kind == ANNULLED for f in youth.consent_facts(consent_id)),
+            "annulled": state.annulled is not None,
             "history": history,
         }
 
@@ -454,4 +453,5 @@ class ConsentUseCases(YouthUseCases):
         self.require(request.actor, *READERS)
         youth = self.youth(youth_id)
         self.log_access(request.actor, "list_consents", str(youth.id))
-        return [self.consent_json(youth, cid) for cid in youth.consents]
+        positions = self.positions(youth.id)
+        return [self.consent_json(youth, cid, positions=positions) for cid in youth.consents]

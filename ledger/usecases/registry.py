@@ -145,9 +145,9 @@ class RegistryUseCases(LedgerCore):
 
         return self.execute(request, command)
 
-    def list_agencies(self, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+    def list_agencies(self) -> list[dict[str, Any]]:
+        """Every agency, in the order they were registered (a municipality has tens of them)."""
         rows = self.database.read(
-            self.database.tables.audit, types=["agency.registered"], after=after, limit=limit + 1
+            self.database.tables.audit, types=["agency.registered"], limit=1_000_000
         )
-        items = [agency_json(self.repository.get(UUID(r.originator_id))) for r in rows[:limit]]
-        return items, rows[limit - 1].position if len(rows) > limit else None
+        return [agency_json(self.repository.get(UUID(r.originator_id))) for r in rows]

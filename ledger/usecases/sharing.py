@@ -11,7 +11,6 @@ from ledger.application import Outcome, Request
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
 from ledger.rules import Decision, Question, combine, may_share, statutory_decision
-from ledger.timeutil import iso
 from ledger.usecases.consents import ConsentUseCases
 from ledger.youth import Disclosure, Youth
 
@@ -201,19 +200,10 @@ class SharingUseCases(ConsentUseCases):
         basis["note"] = reveal(basis.get("note"))
         basis["consent_ids"] = data["decision"]["consent_ids"] if basis["kind"] == "consent" else []
         return {
-            "id": d.disclosure_id,
+            **d.summary(),
             "youth_id": str(youth.id),
             "status": "recorded" if d.accepted else "refused",
-            "from_agency": data["from_agency"],
-            "to_agencies": list(data["to_agencies"]),
-            "categories": list(data["categories"]),
-            "purpose": data["purpose"],
-            "situation": data.get("situation"),
-            "channel": data.get("channel"),
             "recipient_person": reveal(data.get("recipient_person")),
-            "occurred_at": iso(d.fact.effective_at),
-            "recorded_at": iso(d.fact.recorded_at),
-            "retrospective": bool(data.get("retrospective")),
             "basis": basis,
             "decision": data["decision"],
             "actor_id": d.fact.actor_id,
