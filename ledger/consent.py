@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from ledger.policy import ConsentPolicy
 from ledger.scope import Scope
@@ -28,6 +29,29 @@ class Fact:
     agency_id: str
     data: Mapping[str, Any] = field(default_factory=dict)
 
+    # A consent fact's payload parsed once, on first use, and kept with the fact: a decision
+    # folds the same facts for many questions.
+    @cached_property
+    def scope(self) -> Scope:
+        """What a grant covers."""
+        return Scope.from_json(self.data["scope"])
+
+    @cached_property
+    def givers(self) -> frozenset[Giver]:
+        """Whom a grant, a signature or an extension adds as giver."""
+        if self.kind == SIGNED:
+            return frozenset({Giver.from_json(self.data["giver"])})
+        return frozenset(Giver.from_json(g) for g in self.data.get("givers") or ())
+
+    def parsed(self) -> Fact:
+        """This consent fact with its payload parsed now, as the aggregate is built, rather than
+        in the first decision that folds it."""
+        if self.kind == GRANTED:
+            _ = self.scope
+        if self.kind in (GRANTED, SIGNED, EXTENDED):
+            _ = self.givers
+        return self
+
 
 @dataclass(frozen=True)
 class Guardian:
@@ -46,8 +70,7 @@ class Guardian:
         )
 
 
-@dataclass(frozen=True)
-class Giver:
+class Giver(NamedTuple):  # a tuple: decisions hash sets of givers often
     party: str  # youth | guardian
     guardian_id: str | None = None
 
@@ -77,6 +100,17 @@ def requirement(
     maturity_assessed: bool,
 ) -> Requirement:
     """Which givers a consent still needs, given the youth's age when it was obtained."""
+    custody = tuple((g.guardian_id, g.custody) for g in guardians)
+    return _requirement(policy, age, custody, givers, maturity_assessed)
+
+
+def _requirement(
+    policy: ConsentPolicy,
+    age: int,
+    guardians: tuple[tuple[str, str], ...],  # (guardian_id, custody) of the current guardians
+    givers: frozenset[Giver],
+    maturity_assessed: bool,
+) -> Requirement:
     youth_signed = Giver("youth") in givers
     signed_guardians = {g.guardian_id for g in givers if g.party == "guardian"}
     warnings: list[str] = []
@@ -89,13 +123,13 @@ def requirement(
 
     needed_guardians = _custodians(policy, guardians)
     missing_guardians: list[dict[str, Any]] = [
-        {"kind": "giver", "party": "guardian", "guardian_id": g.guardian_id}
-        for g in needed_guardians
-        if g.guardian_id not in signed_guardians
+        {"kind": "giver", "party": "guardian", "guardian_id": guardian_id}
+        for guardian_id in needed_guardians
+        if guardian_id not in signed_guardians
     ]
     if not needed_guardians:  # a former guardian's signature does not stand in for a custodian
         missing_guardians.append({"kind": "giver", "party": "guardian"})
-    ended = signed_guardians - {g.guardian_id for g in guardians}
+    ended = signed_guardians - {guardian_id for guardian_id, _ in guardians}
     if ended:
         warnings.append("a signing guardian is not a current guardian of the youth")
 
@@ -119,13 +153,14 @@ def requirement(
     return Requirement(tuple(missing_guardians), rests_on_guardians=True, warnings=tuple(warnings))
 
 
-def _custodians(policy: ConsentPolicy, guardians: Sequence[Guardian]) -> list[Guardian]:
-    sole = [g for g in guardians if g.custody == "sole"]
+def _custodians(policy: ConsentPolicy, guardians: tuple[tuple[str, str], ...]) -> list[str]:
+    """The ids of the guardians whose signature a minor's consent needs."""
+    sole = [guardian_id for guardian_id, custody in guardians if custody == "sole"]
     if sole:
         return sole
     if policy.joint_custody_requires_every_guardian:
-        return list(guardians)
-    return list(guardians[:1])
+        return [guardian_id for guardian_id, _ in guardians]
+    return [guardian_id for guardian_id, _ in guardians[:1]]
 
 
 @dataclass(frozen=True)
@@ -184,21 +219,25 @@ def fold(
     known = [f for f in facts if f.recorded_at <= known_at]
     if not known or known[0].kind != GRANTED:
         return None
-    obtained_at = known[0].effective_at
-    current_guardians = tuple(g for g in guardians if g.active(obtained_at, known_at))
+    grant = known[0]
+    current = [g for g in guardians if g.active(grant.effective_at, known_at)]
+    # One flat tuple, so that a cached state costs few objects (each one brings the next garbage
+    # collection, a pause inside some decision, nearer).
     signature = (
         consent_id,
         # Erasure replaces the facts (same versions, personal data gone): the grant's identity
         # tells them apart, and the cached state holds that object, so its id is never reused.
-        id(known[0]),
-        tuple(f.version for f in known[1:] if f.kind == ANNULLED or f.effective_at <= at),
-        tuple((g.guardian_id, g.custody) for g in current_guardians),
+        id(grant),
         birth_date,
         policy,
+        *(f.version for f in known[1:] if f.kind == ANNULLED or f.effective_at <= at),
+        None,  # the versions in effect above, the current guardians below
+        *(x for g in current for x in (g.guardian_id, g.custody)),
     )
     cached = _FOLDS.get(signature)
     if cached is None:
-        cached = _fold(consent_id, known, at, birth_date, current_guardians, policy)
+        custody = tuple((g.guardian_id, g.custody) for g in current)
+        cached = _fold(consent_id, known, at, birth_date, custody, policy)
         if len(_FOLDS) >= _FOLD_CACHE_SIZE:
             _FOLDS.clear()  # a crude bound; the working set refills it at once
         _FOLDS[signature] = cached
@@ -214,15 +253,15 @@ def _fold(
     known: Sequence[Fact],
     at: datetime,
     birth_date: date,
-    current_guardians: Sequence[Guardian],
+    custody: tuple[tuple[str, str], ...],  # (guardian_id, custody) of the guardians then current
     policy: ConsentPolicy,
 ) -> ConsentState:
     grant = known[0]
     data = grant.data
     obtained_at = grant.effective_at
-    givers = {Giver.from_json(g) for g in data["givers"]}
+    givers = grant.givers
     assessment = data.get("maturity_assessment")
-    scope = Scope.from_json(data["scope"])
+    scope = grant.scope
     revoked: Fact | None = None
     partially = False
     annulled: Fact | None = None
@@ -237,24 +276,17 @@ def _fold(
             scope = scope.narrowed(fact.data["remove"])
             partially = True
     for fact in known[1:]:
-        if fact.kind == SIGNED and fact.effective_at <= at:
-            givers.add(Giver.from_json(fact.data["giver"]))
-            assessment = assessment or fact.data.get("maturity_assessment")
-        elif fact.kind == EXTENDED and fact.effective_at <= at:
-            givers.update(Giver.from_json(g) for g in fact.data["givers"])
+        if fact.kind in (SIGNED, EXTENDED) and fact.effective_at <= at:
+            givers |= fact.givers
+            if fact.kind == SIGNED:
+                assessment = assessment or fact.data.get("maturity_assessment")
         elif fact.kind == REVOKED and fact.effective_at <= at and revoked is None:
             revoked = fact
         elif fact.kind == ANNULLED and annulled is None:
             annulled = fact
 
     age = age_on(birth_date, obtained_at)
-    req = requirement(
-        policy,
-        age=age,
-        guardians=current_guardians,
-        givers=frozenset(givers),
-        maturity_assessed=assessment is not None,
-    )
+    req = _requirement(policy, age, custody, givers, assessment is not None)
     lapses_at = None
     if req.rests_on_guardians:
         lapses_at = turns(birth_date, policy.adult_age)
@@ -265,7 +297,7 @@ def _fold(
         case_id=data.get("case_id"),
         granted=grant,
         scope=scope,
-        givers=frozenset(givers),
+        givers=givers,
         maturity_assessment=assessment,
         requirement=req,
         valid_from=data["valid_from"],

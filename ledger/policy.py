@@ -4,7 +4,8 @@ A deployment overrides any field with a JSON file (`LEDGER_POLICY_FILE`)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields, replace
+from dataclasses import astuple, dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,13 @@ class ConsentPolicy:
     """The actor who registered a consent may not annul it."""
     late_registration_days: int = 3
     """A consent or revocation registered later than this after it happened is a review finding."""
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(astuple(self))
+
+    def __hash__(self) -> int:  # the decision's caches are keyed on the policy: hash it once
+        return self._hash
 
     def stage(self, age: int) -> str:
         if age >= self.adult_age:

@@ -153,7 +153,7 @@ class Youth(Aggregate):
             return value if isinstance(value, datetime) else None
 
         def apply(self, youth: Youth) -> None:
-            fact = self.fact(self.kind, self.effective_at(), self.body)
+            fact = self.fact(self.kind, self.effective_at(), self.body).parsed()
             facts = [*youth.consents.get(self.consent_id, ()), fact]
             youth.consents = {**youth.consents, self.consent_id: facts}
 
