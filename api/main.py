@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.clock import system_clock
-from api.metrics import Metrics
+from api.metrics import CountRequests, Metrics
 from api.routes import admin, audit, consents, integrity, ops, sharing, youths
 from api.settings import Settings
 from ledger.catalogue import load_catalogue
@@ -92,7 +92,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.metrics = Metrics()
-    app.middleware("http")(app.state.metrics.middleware)
+    app.add_middleware(CountRequests, metrics=app.state.metrics)
     errors.install(app)
     for module in (ops, admin, youths, consents, sharing, audit, integrity):
         app.include_router(module.router)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 
 from ledger.actor import Actor
@@ -23,6 +24,7 @@ from ledger.catalogue import Catalogue, load_catalogue
 from ledger.crypto import derive_key, lookup_token, open_sealed, seal
 from ledger.entries import entry_meta
 from ledger.errors import Conflict, Forbidden, IdempotencyConflict, NotFound
+from ledger.groupcommit import GroupCommit
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
 from ledger.sealing import SealedAsBase64, SealingMapper
 from ledger.store.database import Database, SqlKeyring
@@ -32,6 +34,7 @@ from ledger.youth import Youth
 
 T = TypeVar("T")
 RETRIES = 8
+WRITTEN_ONCE_CACHE_SIZE = 100_000
 REPLAY = "__replay__"  # marks a stored answer that is re-rendered, not stored whole
 
 
@@ -99,6 +102,8 @@ class LedgerCore(Application[UUID]):
         self.answers_key = derive_key(master_key, "idempotent-answers")
         assert isinstance(self.mapper, SealingMapper)
         self.mapper.keyring = self.keyring
+        self._written_once: dict[UUID, Aggregate] = {}
+        self._access_log = GroupCommit[Access](lambda batch: self.save(*batch))
 
     # -- infrastructure ----------------------------------------------------------------------
     def construct_mapper(self) -> Mapper[UUID]:
@@ -203,6 +208,18 @@ class LedgerCore(Application[UUID]):
             raise NotFound("no such youth")
         return youth
 
+    def written_once(self, aggregate_id: UUID) -> Aggregate:
+        """An aggregate that only ever has its creation event (an agency, a token): a copy once
+        read stays current, so it is read from the store only the first time, not on every check.
+        Raises AggregateNotFoundError."""
+        found = self._written_once.get(aggregate_id)
+        if found is None:
+            found = self.repository.get(aggregate_id, deepcopy_from_cache=False)
+            if len(self._written_once) >= WRITTEN_ONCE_CACHE_SIZE:
+                self._written_once.clear()
+            self._written_once[aggregate_id] = found
+        return found
+
     def youth_of(self, kind: str, entity_id: str, *, for_update: bool = False) -> Youth:
         youth_id = self.database.read(self.database.tables.lookup, f"{kind}:{entity_id}")
         if youth_id is None:
@@ -229,8 +246,9 @@ class LedgerCore(Application[UUID]):
         youth_id: str | None,
         details: dict[str, object] | None = None,
     ) -> None:
-        """Every read of personal data is itself an event in the actor's audit trail."""
-        self.save(
+        """Every read of personal data is itself an event in the actor's audit trail, committed
+        before the read is answered (together with the reads logged at the same moment)."""
+        self._access_log.submit(
             Access.log(
                 actor=actor, action=action, youth_id=youth_id, details=details or {}, now=self.now()
             )

@@ -35,9 +35,7 @@ class RegistryUseCases(LedgerCore):
     # -- authentication -------------------------------------------------------------------------
     def authenticate(self, token: str) -> Actor:
         try:
-            found: object = self.repository.get(
-                Token.create_id(token_digest(token)), deepcopy_from_cache=False
-            )
+            found: object = self.written_once(Token.create_id(token_digest(token)))
         except AggregateNotFoundError:
             raise Unauthenticated("unknown token") from None
         if not isinstance(found, Token) or not found.valid(self.now()):
@@ -105,9 +103,7 @@ class RegistryUseCases(LedgerCore):
         if not AGENCY_ID.match(agency_id):
             raise Invalid.field(field, "is not a valid agency id")
         try:
-            found: object = self.repository.get(
-                Agency.create_id(agency_id), deepcopy_from_cache=False
-            )
+            found: object = self.written_once(Agency.create_id(agency_id))
         except AggregateNotFoundError:
             raise Invalid.field(field, f"unknown agency {agency_id}") from None
         assert isinstance(found, Agency)

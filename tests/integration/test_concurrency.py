@@ -20,10 +20,14 @@ from uuid import UUID
 
 import pytest
 
+from ledger.application import Request
 from ledger.errors import Conflict
 from ledger.service import Ledger
-from tests.conftest import StoreUnderTest
+from projections.audit import actor_trail
+from tests.conftest import Clock, StoreUnderTest, as_actor
+from tests.integration.test_integrity import service_for, tree_size
 from tests.integration.test_scenarios import (
+    AUDITOR,
     COORD,
     STAFF,
     Family,
@@ -329,3 +333,53 @@ def test_one_ledger_shared_by_threads_reads_and_writes_without_errors(
     finally:
         sys.setswitchinterval(interval)
     assert tally.unexpected == [], repr(tally.unexpected[:3])
+
+
+# -- reads logged together ---------------------------------------------------------------------
+@SHARED_STORES
+def test_concurrent_checks_are_each_logged_once_and_the_log_stays_whole(
+    store: StoreUnderTest, clock: Clock
+) -> None:
+    """Checks on one instance share their access-log commits (group commit) while another
+    instance logs its own: every check is in its asker's trail once, and the Merkle log holds
+    exactly one leaf per check and verifies."""
+    shared, elsewhere = store.open(), store.open(extra_env=WORKER_ENV)
+    register_agencies(shared)
+    family = register_family(shared)
+    active_consent(shared, family)
+    askers = [as_actor(f"staff-{i}", "skola-x", "staff") for i in range(6)]
+    checks_each = 15
+    size_before = tree_size(shared)
+    tally = Tally()
+    barrier = threading.Barrier(len(askers))
+
+    def asker(ledger: Ledger, request: Request) -> Callable[[], None]:
+        def run() -> None:
+            barrier.wait()
+            for _ in range(checks_each):
+                tally.run(request.actor.actor_id, lambda: (200, ask_as(ledger, request, family)))
+
+        return run
+
+    run_threads([asker(shared if i % 3 else elsewhere, r) for i, r in enumerate(askers)])
+    assert tally.unexpected == [], repr(tally.unexpected[:3])
+    assert [body["allowed"] for _, _, body in tally.answers] == [True] * len(tally.answers)
+    assert len(tally.answers) == len(askers) * checks_each
+    assert tree_size(shared) - size_before == len(askers) * checks_each
+    for request in askers:
+        trail = actor_trail(shared, AUDITOR, request.actor.actor_id, limit=1000)["items"]
+        assert len(trail) == checks_each
+    report = service_for(shared, clock).verify()
+    assert report.ok, report.problem
+
+
+def ask_as(ledger: Ledger, request: Request, family: Family) -> dict[str, Any]:
+    return ledger.check(
+        request,
+        {
+            "from_agency": "skola-x",
+            "to_agency": "soc-orebro",
+            "youth_id": family.youth_id,
+            "category": "school_attendance",
+        },
+    )

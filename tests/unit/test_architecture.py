@@ -8,6 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+from eventsourcing.domain import Aggregate
+
+from ledger.agency import Agency, Token
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,3 +46,19 @@ def test_the_domain_never_reads_the_clock_itself() -> None:
         p.name for p in (ROOT / "ledger").rglob("*.py") if pattern.search(p.read_text("utf-8"))
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("aggregate", [Agency, Token])
+def test_what_the_ledger_reads_once_is_only_ever_created(aggregate: type[Aggregate]) -> None:
+    """`LedgerCore.written_once` keeps agencies and tokens in process after the first read: that
+    is right only while they have no event but their creation (a rename, a revoked token would
+    need the store's freshness query again)."""
+    events = [
+        value
+        for value in vars(aggregate).values()
+        if isinstance(value, type)
+        and issubclass(value, Aggregate.Event)
+        and value is not aggregate.Event  # the base the library adds to every aggregate class
+    ]
+    assert events
+    assert all(issubclass(e, Aggregate.Created) for e in events)
