@@ -130,10 +130,17 @@ class _Frontier:
         self._size += 1
 
 
+class BadArgument(ValueError):
+    """An argument out of range; `argument` names which one."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(message)
+        self.argument = argument
+
+
 def _require_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"{name} must be an integer"
-        raise ValueError(msg)
+        raise BadArgument(name, f"{name} must be an integer")
     return value
 
 
@@ -302,18 +309,16 @@ class IntegrityService:
         position = _require_int("position", position)
         tree_size = _require_int("tree_size", tree_size)
         if tree_size < 1:
-            msg = f"tree_size must be at least 1, got {tree_size}"
-            raise ValueError(msg)
+            raise BadArgument("tree_size", f"tree_size must be at least 1, got {tree_size}")
         if position < 0:
-            msg = f"position must not be negative, got {position}"
-            raise ValueError(msg)
+            raise BadArgument("position", f"position must not be negative, got {position}")
         if position >= tree_size:
             msg = f"position {position} is not inside a tree of size {tree_size}"
-            raise ValueError(msg)
+            raise BadArgument("position", msg)
         current = self._sql.tree_size()
         if tree_size > current:
             msg = f"tree_size {tree_size} is beyond the current tree size {current}"
-            raise ValueError(msg)
+            raise BadArgument("tree_size", msg)
         log_row = self.database.read(self.database.tables.log_row, position)
         if log_row is None:
             msg = f"position {position} is missing from the log"
@@ -335,14 +340,13 @@ class IntegrityService:
         second = _require_int("second", second)
         if first < 1:
             msg = f"first must be at least 1 (every tree extends the empty one), got {first}"
-            raise ValueError(msg)
+            raise BadArgument("first", msg)
         if first > second:
-            msg = f"first ({first}) must not exceed second ({second})"
-            raise ValueError(msg)
+            raise BadArgument("first", f"first ({first}) must not exceed second ({second})")
         current = self._sql.tree_size()
         if second > current:
             msg = f"second ({second}) is beyond the current tree size {current}"
-            raise ValueError(msg)
+            raise BadArgument("second", msg)
         try:
             proof = consistency_proof(first, second, self.database)
         except MissingNodeError as e:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import CurrentActor
 from ledger.errors import Invalid, NotFound
-from ledger.integrity import IntegrityService
+from ledger.integrity import BadArgument, IntegrityService
 
 router = APIRouter(prefix="/v1/integrity", tags=["integrity"])
 
@@ -40,8 +40,8 @@ def inclusion(
 ) -> dict[str, Any]:
     try:
         return service(request).inclusion(position, tree_size)
-    except ValueError as e:
-        raise Invalid.field("position", str(e)) from None
+    except BadArgument as e:
+        raise Invalid.field(e.argument, str(e)) from None
 
 
 @router.get("/proofs/consistency", summary="RFC 6962 consistency proof")
@@ -53,8 +53,8 @@ def consistency(
 ) -> dict[str, Any]:
     try:
         return service(request).consistency(first, second)
-    except ValueError as e:
-        raise Invalid.field("first", str(e)) from None
+    except BadArgument as e:
+        raise Invalid.field(e.argument, str(e)) from None
 
 
 @router.get("/bundles/{position}", summary="An offline-verifiable evidence bundle for one event")
