@@ -13,7 +13,8 @@ from ledger.application import Request
 from ledger.errors import Forbidden
 from ledger.identity import luhn_check_digit
 from ledger.service import Ledger
-from projections.review import FINDING_CODES, SEVERITY, run_review
+from projections.findings import FINDING_CODES, SEVERITY
+from projections.review import run_review
 from tests.conftest import ADMIN, Clock, as_actor
 
 COORDINATOR = as_actor("anna", "soc-orebro", "coordinator")
