@@ -253,3 +253,23 @@ class LedgerCore(Application[UUID]):
                 actor=actor, action=action, youth_id=youth_id, details=details or {}, now=self.now()
             )
         )
+
+    def log_reads(
+        self,
+        actor: Actor,
+        action: str,
+        youth_ids: list[str],
+        details: dict[str, object] | None = None,
+    ) -> None:
+        """One read that shows several youths: an access event for each, in one transaction (or
+        one without a youth when it showed none)."""
+        if not youth_ids:
+            self.log_access(actor, action, None, details)
+            return
+        now = self.now()
+        self.save(
+            *(
+                Access.log(actor=actor, action=action, youth_id=y, details=details or {}, now=now)
+                for y in youth_ids
+            )
+        )

@@ -234,10 +234,12 @@ class SharingUseCases(ConsentUseCases):
                 limit=1_000_000,
             )
             youth_ids = list(dict.fromkeys(r.youth_id for r in rows if r.youth_id))
-        out = []
+        out: list[dict[str, Any]] = []
+        shown: list[str] = []  # the youths this answer reveals something about
         for yid in youth_ids:
             youth = self._youth_for(yid) if youth_id else self.youth(yid)
             positions = self.positions(youth.id)
+            before = len(out)
             for d in youth.disclosures.values():
                 data = d.fact.data
                 involved = {data["from_agency"], *data["to_agencies"]}
@@ -256,6 +258,8 @@ class SharingUseCases(ConsentUseCases):
                 if until is not None and d.fact.effective_at >= until:
                     continue
                 out.append(self.disclosure_json(youth, d, positions))
-            self.log_access(actor, "list_disclosures", str(youth.id), {"agency_id": agency_id})
+            if youth_id is not None or len(out) > before:  # even "none" is news about one youth
+                shown.append(str(youth.id))
+        self.log_reads(actor, "list_disclosures", shown, {"agency_id": agency_id})
         out.sort(key=lambda d: (d["position"] is None, d["position"] or 0))
         return out

@@ -240,6 +240,18 @@ def test_an_allowed_disclosure_is_recorded_with_its_decision(api: Api) -> None:
     assert listed[0]["position"] is not None
 
 
+def test_disclosures_are_listed_by_agency_for_those_who_took_part(api: Api) -> None:
+    youth, _ = adult_with_consent(api)
+    r = api.post("/v1/disclosures", disclosure(youth), "lars")
+    assert r.status_code == 201, r.text
+    for who, agency in [("lars", "skola-x"), ("anna", "soc-orebro"), ("ida", "skola-x")]:
+        listed = api.get(f"/v1/disclosures?agency_id={agency}", who).json()["items"]
+        assert [d["id"] for d in listed] == [r.json()["id"]], who
+    # staff of the school see nothing of what the police took part in
+    assert api.get("/v1/disclosures?agency_id=polis-orebro", "lars").json()["items"] == []
+    assert api.get("/v1/disclosures", "lars").status_code == 422
+
+
 def test_a_refused_disclosure_is_403_recorded_and_listed_only_with_refused(api: Api) -> None:
     youth, _ = adult_with_consent(api)
     r = api.post("/v1/disclosures", disclosure(youth, categories=["police_incidents"]), "lars")

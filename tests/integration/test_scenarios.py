@@ -19,6 +19,7 @@ from ledger.application import Request
 from ledger.errors import AlreadyExists, IdempotencyConflict, Invalid
 from ledger.identity import luhn_check_digit
 from ledger.service import Ledger
+from projections.audit import actor_trail
 from tests.conftest import ADMIN, Clock, StoreUnderTest, as_actor
 
 COORD = as_actor("anna", "soc-orebro", "coordinator")
@@ -289,6 +290,55 @@ def test_a_refused_disclosure_is_403_recorded_and_shown_only_with_include_refuse
     [shown] = listed(ledger, world, include_refused=True)
     assert shown["id"] == problem["id"]
     assert shown["status"] == "refused"
+
+
+def by_agency(ledger: Ledger, request: Request, agency_id: str) -> list[dict[str, Any]]:
+    return ledger.list_disclosures(
+        request,
+        youth_id=None,
+        agency_id=agency_id,
+        since=None,
+        until=None,
+        include_refused=False,
+    )
+
+
+def reads_of(ledger: Ledger, actor_id: str) -> list[str | None]:
+    """The youths an actor's listing reads were logged about, in order."""
+    trail = actor_trail(ledger, AUDITOR, actor_id, limit=1000)["items"]
+    return [e.get("youth_id") for e in trail if e["type"] == "access.list_disclosures"]
+
+
+def test_an_agency_listing_shows_its_disclosures_and_logs_a_read_of_each_youth_shown(
+    ledger: Ledger, world: Family, clock: Clock
+) -> None:
+    police = as_actor("per", "polis-orebro", "staff")
+    other = register_family(ledger, name="Musse Pigg")
+    third = register_family(ledger, name="Långben")
+    for family in (world, other, third):
+        active_consent(ledger, family)
+    clock.advance(hours=1)
+    for family in (world, other):
+        assert ledger.disclose(STAFF, disclosure(family))[0] == 201
+    police_to_soc = {**disclosure(third), "from_agency": "polis-orebro"}
+    assert ledger.disclose(police, police_to_soc)[0] == 201
+
+    school = by_agency(ledger, STAFF, "skola-x")
+    assert sorted(d["youth_id"] for d in school) == sorted([world.youth_id, other.youth_id])
+    assert sorted(reads_of(ledger, "lars")) == sorted([world.youth_id, other.youth_id])
+
+    # Staff see only disclosures their agency took part in: nothing, and no youth is read.
+    size = tree_size(ledger)
+    assert by_agency(ledger, STAFF, "polis-orebro") == []
+    assert tree_size(ledger) == size + 1  # the empty listing is logged, about no youth
+    assert reads_of(ledger, "lars")[-1] is None
+
+    # A coordinator sees every disclosure involving the agency asked about.
+    receiving = by_agency(ledger, COORD, "soc-orebro")
+    assert len(receiving) == 3
+    assert sorted(reads_of(ledger, "anna")) == sorted(
+        [world.youth_id, other.youth_id, third.youth_id]
+    )
 
 
 # -- idempotency -------------------------------------------------------------------------------
