@@ -117,6 +117,16 @@ class Database:
         with self.cursor(commit=True) as cur:
             return fn(cur, *args, **kwargs)
 
+    def purge_destroyed_keys(self) -> None:
+        """Leave no copy of a destroyed data key in the store's files (Tables.purge_statement).
+        Backups and PostgreSQL's WAL archive keep theirs until they expire."""
+        if self.is_postgres:
+            with self.datastore.get_connection() as conn:  # autocommit: VACUUM needs it
+                conn.execute(self.tables.purge_statement())
+        else:
+            with self.datastore.get_connection(commit=True) as conn:
+                conn.cursor().execute(self.tables.purge_statement())
+
     def nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
         return dict(self.read(self.tables.nodes, keys))
 

@@ -353,12 +353,25 @@ class Tables:
 
     def destroy_data_key(self, cur: Any, owner_id: str, destroyed_at: str) -> None:
         """Overwrite the wrapped key with a tombstone (empty bytes): the owner keeps a row, so
-        no later write can mint a fresh key for an erased youth."""
+        no later write can mint a fresh key for an erased youth. SQLite must zero the deleted
+        bytes in its pages (secure_delete: the default of some builds, not of all); see
+        Database.purge_destroyed_keys for the copies elsewhere."""
+        if self.dialect is SQLITE:
+            cur.execute("PRAGMA secure_delete = ON")
         cur.execute(self.q("DELETE FROM {p}ledger_data_keys WHERE owner_id = ?"), (owner_id,))
         cur.execute(
             self.q("INSERT INTO {p}ledger_data_keys VALUES (?, ?, ?)"),
             (owner_id, b"", destroyed_at),
         )
+
+    def purge_statement(self) -> str:
+        """Run outside a transaction after a key is destroyed, so that no copy of the wrapped key
+        stays in the store's files: PostgreSQL keeps the old row version in the table until it is
+        vacuumed (FULL rewrites the small key table into new files); SQLite keeps old pages in its
+        write-ahead log until a checkpoint truncates it."""
+        if self.dialect is SQLITE:
+            return "PRAGMA wal_checkpoint(TRUNCATE)"
+        return self.q("VACUUM FULL {p}ledger_data_keys")
 
     # -- checkpoints ----------------------------------------------------------------------------
     def checkpoints(self, cur: Any) -> list[Mapping[str, Any]]:

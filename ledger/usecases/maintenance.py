@@ -42,6 +42,7 @@ class MaintenanceUseCases(SharingUseCases):
             youth.erase(reason=reason.strip(), actor=request.actor, now=self.now())
             self.save(youth, unlookups=unlookups)
         self.keyring.destroy(str(youth.id))
+        self.database.purge_destroyed_keys()
         erased = self.youth(youth.id).erased
         assert erased is not None
         return {"id": str(youth.id), "erased": True, "erased_at": iso(erased.recorded_at)}

@@ -369,6 +369,56 @@ def test_a_raw_scan_of_the_store_finds_neither_name_nor_personal_number_nor_note
     )  # tombstone
 
 
+def key_table_file(store: StoreUnderTest) -> tuple[str, Path | None]:
+    """PostgreSQL: the key table's file node, and its file when this process may read it."""
+    import psycopg
+
+    from tests.conftest import PG_URL
+
+    schema = store.url.split("schema=")[1]
+    with psycopg.connect(PG_URL) as conn:
+        table = f'"{schema}".ledger_data_keys'
+        row = conn.execute(
+            "SELECT pg_relation_filenode(%s::regclass), pg_relation_filepath(%s::regclass),"
+            " current_setting('data_directory')",
+            (table, table),
+        ).fetchone()
+    assert row is not None
+    path = Path(row[2]) / row[1]
+    try:
+        path.read_bytes()
+    except OSError:
+        return str(row[0]), None
+    return str(row[0]), path
+
+
+def test_no_copy_of_a_destroyed_data_key_is_left_in_the_store_files(
+    store: StoreUnderTest, ledger: Ledger
+) -> None:
+    for agency_id, name, kind in AGENCIES:
+        ledger.register_agency(ADMIN, agency_id=agency_id, name=name, kind=kind, municipality=None)
+    others = [number("20110101", f"{n:03d}") for n in range(101, 106)]
+    status, youth = ledger.register_youth(COORD, personal_number=YOUTH_PNR, name=YOUTH_NAME)
+    for other in others:  # keys stored beside the erased one, in the same pages
+        assert ledger.register_youth(COORD, personal_number=other, name="Annan")[0] == 201
+    assert status == 201
+    wrapped = bytes(ledger.database.read(ledger.database.tables.data_key, youth["id"]))
+    assert len(wrapped) == 40  # an AES-256 key wrapped with RFC 3394
+    if store.name == "postgres":
+        node_before, _ = key_table_file(store)
+    ledger.erase(ADMIN, youth["id"], reason="gallring")
+    if store.name == "sqlite":
+        db = Path(store.url.removeprefix("sqlite:///"))
+        files = list(db.parent.glob(db.name + "*"))
+        assert db in files
+        assert not [f.name for f in files if wrapped in f.read_bytes()]
+    elif store.name == "postgres":
+        node_after, path = key_table_file(store)
+        assert node_after != node_before, "the key table was rewritten (VACUUM FULL)"
+        if path is not None:
+            assert wrapped not in path.read_bytes()
+
+
 # -- writing after the erasure ------------------------------------------------------------------
 def test_new_personal_data_about_an_erased_youth_is_refused_as_a_conflict_and_writes_nothing(
     ledger: Ledger, erased: Erased
