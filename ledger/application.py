@@ -248,11 +248,7 @@ class LedgerCore(Application[UUID]):
     ) -> None:
         """Every read of personal data is itself an event in the actor's audit trail, committed
         before the read is answered (together with the reads logged at the same moment)."""
-        self._access_log.submit(
-            Access.log(
-                actor=actor, action=action, youth_id=youth_id, details=details or {}, now=self.now()
-            )
-        )
+        self._access_log.submit(self._access(actor, action, youth_id, details))
 
     def log_reads(
         self,
@@ -263,13 +259,14 @@ class LedgerCore(Application[UUID]):
     ) -> None:
         """One read that shows several youths: an access event for each, in one transaction (or
         one without a youth when it showed none)."""
-        if not youth_ids:
-            self.log_access(actor, action, None, details)
-            return
-        now = self.now()
-        self.save(
-            *(
-                Access.log(actor=actor, action=action, youth_id=y, details=details or {}, now=now)
-                for y in youth_ids
-            )
+        if len(youth_ids) <= 1:
+            self.log_access(actor, action, youth_ids[0] if youth_ids else None, details)
+        else:
+            self.save(*(self._access(actor, action, y, details) for y in youth_ids))
+
+    def _access(
+        self, actor: Actor, action: str, youth_id: str | None, details: dict[str, object] | None
+    ) -> Access:
+        return Access.log(
+            actor=actor, action=action, youth_id=youth_id, details=details or {}, now=self.now()
         )
