@@ -1,5 +1,5 @@
-"""The `ledger` command: serve, token, verify, erase, rebuild. Each reads the same configuration
-as the server (environment, or a `.env` file)."""
+"""The `ledger` command: serve, token, verify, erase, rebuild, keys. Each reads the same
+configuration as the server (environment, or a `.env` file)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from api.settings import Settings, SettingsError
 from ledger.actor import ROLES, SYSTEM, Actor
 from ledger.application import Request
 from ledger.errors import LedgerError
-from ledger.keys import KeyMaterialError
+from ledger.keys import KeyDirectory, KeyMaterialError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     erase.add_argument("--youth", required=True)
     erase.add_argument("--reason", required=True)
     sub.add_parser("rebuild", help="rebuild every projection (index) from the events")
+    keys = sub.add_parser("keys", help="the checkpoint signing key")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser("show", help="print the current and the retired verifier keys")
+    keys_sub.add_parser(
+        "rotate", help="retire the signing key (kept for verifying) and make a new one"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "verify" and args.bundle:
@@ -167,12 +173,33 @@ def run_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_keys(settings: Settings, args: argparse.Namespace) -> int:
+    keys = KeyDirectory(settings.key_dir)
+    env = settings.env or {}
+    if args.keys_command == "rotate":
+        retired, current = keys.rotate_signing_key(env)
+        print(f"retired {retired}", file=sys.stderr)
+        print(
+            "Old checkpoints still verify with the retired key. Restart the server to sign with "
+            "the new key, and publish its verifier key to auditors and witnesses:",
+            file=sys.stderr,
+        )
+        print(current)
+        return 0
+    current, *retired_keys = keys.verifier_keys(env)
+    print(f"current {current}")
+    for vkey in retired_keys:
+        print(f"retired {vkey}")
+    return 0
+
+
 COMMANDS = {
     "serve": run_serve,
     "token": run_token,
     "verify": run_verify,
     "erase": run_erase,
     "rebuild": run_rebuild,
+    "keys": run_keys,
 }
 
 if __name__ == "__main__":

@@ -44,12 +44,15 @@ def build_ledger(
 
 
 def build_integrity(settings: Settings, ledger: Ledger) -> IntegrityService:
-    key_name, private_key = KeyDirectory(settings.key_dir).signing_key(settings.env or {})
+    keys = KeyDirectory(settings.key_dir)
+    env = settings.env or {}
+    key_name, private_key = keys.signing_key(env)
     return IntegrityService(
         ledger.database,
         origin=settings.origin,
         key_name=key_name,
         private_key=private_key,
+        retired_keys=keys.retired_keys(env),
         clock=ledger.clock,
     )
 

@@ -108,7 +108,8 @@ def verifier_key(key_name: str, public_key: bytes) -> str:
 
 def parse_verifier_key(vkey: str) -> tuple[str, bytes]:
     """Split a vkey into (key name, raw Ed25519 public key), checking its key ID."""
-    parts = vkey.split("+")
+    # Only the first two '+' separate: the base64 key material may contain '+' itself.
+    parts = vkey.split("+", 2)
     if len(parts) != 3:
         msg = f"verifier key must be name+keyid+key: {vkey!r}"
         raise NoteError(msg)
@@ -278,6 +279,23 @@ def parse_checkpoint(note: str) -> Checkpoint:
 
 def verify_checkpoint(note: str, key_name: str, public_key: bytes) -> Checkpoint:
     return _parse_body(verify_note(note, key_name, public_key))
+
+
+def verify_checkpoint_by_any(
+    note: str, trusted: Sequence[tuple[str, bytes]]
+) -> tuple[Checkpoint, tuple[str, bytes]]:
+    """Verify a checkpoint with whichever trusted (key name, public key) signed it, and return
+    that key too. The key is picked by the name and key ID of a signature line, so a log whose
+    key was rotated verifies each checkpoint with its own key; a note that none of them signed
+    is refused."""
+    by_id = {(name, key_id(name, public_key)): (name, public_key) for name, public_key in trusted}
+    for sig in _split_note(note)[1]:
+        signer = by_id.get((sig.name, sig.key_id))
+        if signer is not None:
+            return verify_checkpoint(note, *signer), signer
+    known = ", ".join(f"{name} ({kid.hex()})" for name, kid in by_id)
+    msg = f"note carries no signature by a trusted key: {known or 'none is trusted'}"
+    raise NoteError(msg)
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ a full re-audit of the store that streams every event in bounded memory."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from ledger.checkpoint import (
     make_bundle,
     public_key_bytes,
     sign_checkpoint,
-    verify_checkpoint,
+    verify_checkpoint_by_any,
 )
 from ledger.merkle import (
     EMPTY_ROOT,
@@ -145,7 +145,9 @@ def _require_int(name: str, value: object) -> int:
 
 
 class IntegrityService:
-    """Checkpoints, proofs and audits over one ledger store, signed with one Ed25519 key."""
+    """Checkpoints, proofs and audits over one ledger store. New checkpoints are signed with one
+    Ed25519 key; stored ones verify with that key or a retired one (`retired_keys`, key name and
+    public key pairs), each with the key that signed it, so rotating the key keeps old ones valid."""
 
     def __init__(
         self,
@@ -155,6 +157,7 @@ class IntegrityService:
         key_name: str,
         private_key: Ed25519PrivateKey,
         clock: Callable[[], datetime],
+        retired_keys: Iterable[tuple[str, bytes]] = (),
         chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> None:
         if chunk_size < 1:
@@ -164,14 +167,16 @@ class IntegrityService:
         self.origin = origin
         self.key_name = key_name
         self.public_key = public_key_bytes(private_key)
+        self.trusted_keys = ((key_name, self.public_key), *retired_keys)
         self._private_key = private_key
         self._clock = clock
         self._chunk_size = chunk_size
         self._sql = IntegritySql(database)
         self._lock = threading.Lock()
-        # Fail at start-up, not at the first signature, on an unusable origin or key name.
+        # Fail at start-up, not at the first signature, on an unusable origin or key.
         Checkpoint(origin=origin, size=0, root_hash=EMPTY_ROOT)
-        key_id(key_name, self.public_key)
+        for name, public_key in self.trusted_keys:
+            key_id(name, public_key)
 
     # -- checkpoints ---------------------------------------------------------------------------
     def checkpoint(self, *, sign_new: bool = True) -> dict[str, Any]:
@@ -225,9 +230,14 @@ class IntegrityService:
                 return
         self.checkpoint()
 
-    def _verified(self, row: CheckpointRow) -> Checkpoint:
+    def verify_note(self, note: str) -> tuple[Checkpoint, tuple[str, bytes]]:
+        """The checkpoint in a signed note, and the trusted key (current or retired) that signed
+        it; NoteError if none of them did."""
+        return verify_checkpoint_by_any(note, self.trusted_keys)
+
+    def _verified(self, row: CheckpointRow) -> tuple[Checkpoint, tuple[str, bytes]]:
         try:
-            checkpoint = verify_checkpoint(row.note, self.key_name, self.public_key)
+            checkpoint, signer = self.verify_note(row.note)
         except NoteError as e:
             msg = f"the stored checkpoint at tree size {row.tree_size} does not verify: {e}"
             raise InconsistentLog(msg) from None
@@ -237,18 +247,18 @@ class IntegrityService:
                 "note in size or root"
             )
             raise InconsistentLog(msg)
-        return checkpoint
+        return checkpoint, signer
 
     def _checkpoint_json(self, row: CheckpointRow) -> dict[str, Any]:
-        checkpoint = self._verified(row)
+        checkpoint, (key_name, public_key) = self._verified(row)
         return {
             "origin": checkpoint.origin,
             "tree_size": checkpoint.size,
             "root_hash": checkpoint.root_hash.hex(),
             "signed_at": row.signed_at,
             "note": row.note,
-            "key_name": self.key_name,
-            "public_key": self.public_key.hex(),
+            "key_name": key_name,
+            "public_key": public_key.hex(),
         }
 
     def _root(self, size: int) -> bytes:
@@ -260,7 +270,7 @@ class IntegrityService:
 
     def _require_extension(self, previous: CheckpointRow, size: int, root: bytes) -> None:
         """Refuse (InconsistentLog) unless the tree (size, root) extends `previous`."""
-        earlier = self._verified(previous)
+        earlier, _ = self._verified(previous)
         if earlier.size == 0:
             if earlier.root_hash != EMPTY_ROOT:
                 msg = "the stored checkpoint of the empty tree has a non-empty root"
@@ -364,7 +374,8 @@ class IntegrityService:
             if latest is None or latest.tree_size <= position:
                 msg = f"no checkpoint covers position {position}"
                 raise InconsistentLog(msg)
-        checkpoint = self._verified(latest)
+        # Until the tree grows, the latest checkpoint may be signed by a key retired since.
+        checkpoint, (key_name, public_key) = self._verified(latest)
         leaf = recompute_leaf(self._entry(position))
         try:
             path = inclusion_proof(position, checkpoint.size, self.database)
@@ -374,8 +385,8 @@ class IntegrityService:
                 tree_size=checkpoint.size,
                 audit_path=path,
                 note=latest.note,
-                key_name=self.key_name,
-                public_key=self.public_key,
+                key_name=key_name,
+                public_key=public_key,
             )
         except (MissingNodeError, ProofError, NoteError) as e:
             size = checkpoint.size
@@ -466,9 +477,7 @@ class _Audit:
             if row.tree_size != size:
                 raise _Failure(f"{where} cannot be placed in the log", checkpoint=row.tree_size)
             try:
-                checkpoint = verify_checkpoint(
-                    row.note, self.service.key_name, self.service.public_key
-                )
+                checkpoint, _ = self.service.verify_note(row.note)
             except NoteError as e:
                 raise _Failure(f"{where} does not verify: {e}", checkpoint=size) from None
             if checkpoint.size != size or checkpoint.root_hash != row.root_hash:

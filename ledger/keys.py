@@ -1,7 +1,8 @@
 """Key material on disk (LEDGER_KEY_DIR) or from the environment.
 
 Owns the master key (for wrapping data keys) and the Ed25519 checkpoint signing key: loading,
-first-use creation that is race-safe across processes, and refusing loosely-permissioned files.
+first-use creation that is race-safe across processes, and refusing loosely-permissioned files;
+rotating the signing key, whose public key then stays trusted for verification only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.checkpoint import NoteError, parse_verifier_key, verifier_key
+
 __all__ = [
     "DEFAULT_SIGNING_KEY_NAME",
     "MASTER_KEY_SIZE",
@@ -36,10 +39,12 @@ DEFAULT_SIGNING_KEY_NAME = "consent-ledger"
 ENV_MASTER_KEY = "LEDGER_MASTER_KEY"
 ENV_SIGNING_KEY_FILE = "LEDGER_SIGNING_KEY_FILE"
 ENV_SIGNING_KEY_NAME = "LEDGER_CHECKPOINT_KEY_NAME"
+ENV_RETIRED_KEYS = "LEDGER_RETIRED_CHECKPOINT_KEYS"
 
 MASTER_KEY_FILE = "master.key"
 SIGNING_KEY_FILE = "checkpoint-signing.pem"
 PUBLIC_KEY_FILE = "checkpoint-signing.pub"
+RETIRED_KEYS_FILE = "retired-checkpoint-keys"
 
 _PRIVATE_MODE = 0o600
 _PUBLIC_MODE = 0o644
@@ -107,6 +112,83 @@ class KeyDirectory:
         self._ensure_public_key_file(private_key)
         return name, private_key
 
+    def retired_keys(self, env: Mapping[str, str]) -> list[tuple[str, bytes]]:
+        """The (key name, public key) of each retired checkpoint key: trusted to verify old
+        checkpoints, never to sign. From ``<path>/retired-checkpoint-keys``, one C2SP verifier key
+        (``name+keyid+base64``) per line, blank lines and ``#`` comments ignored, then from
+        ``LEDGER_RETIRED_CHECKPOINT_KEYS`` (verifier keys separated by commas)."""
+        retired_file = self.path / RETIRED_KEYS_FILE
+        text = _read_public(retired_file)
+        keys = [
+            _parse_vkey(line.strip(), source=f"{retired_file}: line {number}")
+            for number, line in enumerate(text.splitlines(), start=1)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+        items = env.get(ENV_RETIRED_KEYS, "").split(",")
+        keys += [
+            _parse_vkey(item.strip(), source=f"{ENV_RETIRED_KEYS}: entry {number}")
+            for number, item in enumerate(items, start=1)
+            if item.strip()
+        ]
+        return keys
+
+    def verifier_keys(self, env: Mapping[str, str]) -> list[str]:
+        """The trusted C2SP verifier keys: the current signing key's first, then the retired."""
+        name, private_key = self.signing_key(env)
+        current = verifier_key(name, public_key_bytes(private_key))
+        return [current, *(verifier_key(n, k) for n, k in self.retired_keys(env))]
+
+    def rotate_signing_key(self, env: Mapping[str, str]) -> tuple[str, str]:
+        """Retire the current checkpoint signing key and make a new one; return the verifier keys
+        (retired, new).
+
+        The old public key is added to ``retired-checkpoint-keys`` first, then the private key
+        file is replaced (the old private key is gone) and ``checkpoint-signing.pub`` rewritten,
+        each file atomically. A crash in between leaves one usable key whose ``.pub`` file is
+        re-derived on load. The key name is today's ``LEDGER_CHECKPOINT_KEY_NAME``. A key from
+        ``LEDGER_SIGNING_KEY_FILE`` is managed elsewhere and is not rotated here.
+        """
+        if env.get(ENV_SIGNING_KEY_FILE) is not None:
+            msg = (
+                f"{ENV_SIGNING_KEY_FILE} is set: that key is managed outside {self.path}; "
+                f"replace it there and list the old verifier key in {ENV_RETIRED_KEYS}"
+            )
+            raise KeyMaterialError(msg)
+        pem_file = self.path / SIGNING_KEY_FILE
+        if not pem_file.exists():
+            msg = f"{pem_file}: no checkpoint signing key to rotate (one is made on first use)"
+            raise KeyMaterialError(msg)
+        name, old_key = self.signing_key(env)
+        retired = verifier_key(name, public_key_bytes(old_key))
+        self._retire(retired)
+        new_pem = _new_signing_pem()
+        public_hex = public_key_bytes(_load_ed25519(new_pem, source="the new key")).hex()
+        pub_file = self.path / PUBLIC_KEY_FILE
+        try:
+            # Without a .pub file a crash before the last step leaves nothing that disagrees.
+            pub_file.unlink(missing_ok=True)
+            _replace_file(pem_file, new_pem, _PRIVATE_MODE)
+            _replace_file(pub_file, f"{public_hex}\n".encode("ascii"), _PUBLIC_MODE)
+        except OSError as exc:
+            msg = f"{pem_file}: cannot be replaced"
+            raise KeyMaterialError(msg) from exc
+        _, new_key = self.signing_key(env)
+        return retired, verifier_key(name, public_key_bytes(new_key))
+
+    def _retire(self, vkey: str) -> None:
+        retired_file = self.path / RETIRED_KEYS_FILE
+        text = _read_public(retired_file)
+        lines = [line.strip() for line in text.splitlines()]
+        if vkey in lines:
+            return  # retired by an earlier rotation that stopped before replacing the key
+        if text and not text.endswith("\n"):
+            text += "\n"
+        try:
+            _replace_file(retired_file, f"{text}{vkey}\n".encode(), _PUBLIC_MODE)
+        except OSError as exc:
+            msg = f"{retired_file}: cannot be written"
+            raise KeyMaterialError(msg) from exc
+
     def _ensure_public_key_file(self, private_key: Ed25519PrivateKey) -> None:
         pub_file = self.path / PUBLIC_KEY_FILE
         expected = public_key_bytes(private_key).hex() + "\n"
@@ -131,6 +213,26 @@ def public_key_bytes(private_key: Ed25519PrivateKey) -> bytes:
     return private_key.public_key().public_bytes(
         encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw
     )
+
+
+def _read_public(path: Path) -> str:
+    """A text file of public keys, or "" if there is none."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{path}: cannot be read"
+        raise KeyMaterialError(msg) from exc
+
+
+def _parse_vkey(text: str, *, source: str) -> tuple[str, bytes]:
+    try:
+        return parse_verifier_key(text)
+    except NoteError:
+        # The reason may quote the line; say where it is instead.
+        msg = f"{source}: not a C2SP Ed25519 verifier key (name+keyid+base64)"
+        raise KeyMaterialError(msg) from None
 
 
 def _decode_master_key(text: str, *, source: str) -> bytes:
@@ -225,13 +327,8 @@ def _create_exclusive(path: Path, content: bytes, mode: int) -> bool:
     hard-linked into place: ``link`` fails if the name exists, so concurrent creators never see
     a partial file and exactly one of them wins.
     """
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp_name = _write_temporary(path, content, mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
         try:
             os.link(temp_name, path)
         except FileExistsError:
@@ -241,6 +338,33 @@ def _create_exclusive(path: Path, content: bytes, mode: int) -> bool:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
+
+
+def _replace_file(path: Path, content: bytes, mode: int) -> None:
+    """Replace (or create) ``path`` atomically: readers see the old file or the new, whole."""
+    temp_name = _write_temporary(path, content, mode)
+    try:
+        os.replace(temp_name, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+    _fsync_directory(path.parent)
+
+
+def _write_temporary(path: Path, content: bytes, mode: int) -> str:
+    """A new temporary file next to ``path``, holding ``content`` with ``mode``, fsynced."""
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    return temp_name
 
 
 def _fsync_directory(directory: Path) -> None:

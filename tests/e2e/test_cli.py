@@ -1,6 +1,7 @@
 """The `ledger` console script, run as a real subprocess against a SQLite file and a key directory,
 with the data written through the library on the same store and keys: token, verify (the store,
-and an offline bundle without any database), erase, rebuild, and bad arguments."""
+and an offline bundle without any database), erase, rebuild, rotating the checkpoint key, and bad
+arguments."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from api.clock import system_clock
+from ledger.checkpoint import parse_verifier_key, verifier_key
 from ledger.integrity import IntegrityService
 from ledger.keys import KeyDirectory
 from ledger.service import Ledger, open_ledger
@@ -62,12 +65,14 @@ class Cli:
         return open_ledger(self.url, clock=system_clock, master_key=master)
 
     def integrity(self, ledger: Ledger) -> IntegrityService:
-        key_name, private_key = KeyDirectory(self.keys).signing_key({})
+        keys = KeyDirectory(self.keys)
+        key_name, private_key = keys.signing_key({})
         return IntegrityService(
             ledger.database,
             origin=ORIGIN,
             key_name=key_name,
             private_key=private_key,
+            retired_keys=keys.retired_keys({}),
             clock=system_clock,
         )
 
@@ -292,6 +297,103 @@ def test_verify_bundle_exits_non_zero_for_a_file_that_is_missing_or_not_json(
         no_traceback(result)
 
 
+# -- rotating the checkpoint key -----------------------------------------------------------------
+def sign_more(cli: Cli) -> dict[str, Any]:
+    """One more event and a checkpoint over it, signed with the directory's current key."""
+    ledger = cli.open()
+    try:
+        ledger.register_agency(
+            ADMIN, agency_id="polis-orebro", name="Polisen", kind="police", municipality=None
+        )
+        return cli.integrity(ledger).checkpoint()
+    finally:
+        ledger.close()
+
+
+def test_keys_rotate_prints_a_new_verifier_key_and_the_store_still_verifies(
+    cli: Cli, recorded: Recorded, tmp_path: Path
+) -> None:
+    [old] = KeyDirectory(cli.keys).verifier_keys({})
+    old_bundle = tmp_path / "old-bundle.json"
+    bundle_file(cli, old_bundle, recorded.tree_size - 1)
+
+    result = cli.run("keys", "rotate")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    no_traceback(result)
+    new = result.stdout.strip()
+    name, public_key = parse_verifier_key(new)
+    assert new != old
+    assert f"retired {old}" in result.stderr
+    assert "publish" in result.stderr
+    assert KeyDirectory(cli.keys).verifier_keys({}) == [new, old]
+    assert stat.S_IMODE((cli.keys / "checkpoint-signing.pem").stat().st_mode) == 0o600
+    verified = cli.run("verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "1 checkpoints" in verified.stdout
+
+    checkpoint = sign_more(cli)
+    assert verifier_key(checkpoint["key_name"], bytes.fromhex(checkpoint["public_key"])) == new
+    assert (name, public_key.hex()) == (checkpoint["key_name"], checkpoint["public_key"])
+    verified = cli.run("verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "2 checkpoints" in verified.stdout
+    offline = cli.run("verify", "--bundle", str(old_bundle), **without_database(cli))
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+
+
+def test_verify_needs_the_retired_key_from_the_directory_or_the_environment(
+    cli: Cli, recorded: Recorded
+) -> None:
+    cli.run("keys", "rotate")
+    sign_more(cli)
+    retired_file = cli.keys / "retired-checkpoint-keys"
+    [old] = retired_file.read_text("utf-8").split()
+    retired_file.unlink()
+
+    forgot = cli.run("verify")
+    assert forgot.returncode == 1, forgot.stdout + forgot.stderr
+    assert f"FAILED at the checkpoint of size {recorded.tree_size}" in forgot.stdout
+    assert "no signature by a trusted key" in forgot.stdout
+    no_traceback(forgot)
+
+    from_env = cli.run("verify", LEDGER_RETIRED_CHECKPOINT_KEYS=old)
+    assert from_env.returncode == 0, from_env.stdout + from_env.stderr
+    assert "2 checkpoints" in from_env.stdout
+
+
+def test_keys_show_prints_the_current_key_then_each_retired_one(cli: Cli) -> None:
+    first = cli.run("keys", "show")
+    assert first.returncode == 0, first.stderr
+    [current] = first.stdout.splitlines()
+    assert current.startswith("current ")
+    cli.run("keys", "rotate")
+    second = cli.run("keys", "show")
+    assert second.returncode == 0, second.stderr
+    lines = second.stdout.splitlines()
+    assert lines[1] == current.replace("current ", "retired ")
+    assert lines[0].startswith("current ") and lines[0] != current
+    parse_verifier_key(lines[0].removeprefix("current "))
+
+
+def test_keys_rotate_with_a_signing_key_file_exits_2_and_changes_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    cli.run("keys", "show")
+    before = {p.name: p.read_bytes() for p in cli.keys.iterdir()}
+    outside = tmp_path / "outside.pem"
+    outside.write_bytes((cli.keys / "checkpoint-signing.pem").read_bytes())
+    outside.chmod(0o600)
+
+    result = cli.run("keys", "rotate", LEDGER_SIGNING_KEY_FILE=str(outside))
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "LEDGER_SIGNING_KEY_FILE is set" in result.stderr
+    no_traceback(result)
+    assert {p.name: p.read_bytes() for p in cli.keys.iterdir()} == before
+    assert outside.read_bytes() == before["checkpoint-signing.pem"]
+
+
 # -- erase and rebuild ---------------------------------------------------------------------------
 def test_erase_exits_zero_and_the_youth_then_reads_as_erased(cli: Cli, recorded: Recorded) -> None:
     result = cli.run("erase", "--youth", recorded.youth_id, "--reason", "gallring")
@@ -347,6 +449,8 @@ BAD_ARGUMENTS = {
         "no such youth",
     ),
     "erase-not-an-id": (["erase", "--youth", "not-an-id", "--reason", "gallring"], "no such youth"),
+    "keys-without-subcommand": (["keys"], "required"),
+    "keys-unknown-subcommand": (["keys", "destroy"], "invalid choice"),
     "erase-blank-reason": (
         ["erase", "--youth", "00000000-0000-4000-8000-000000000000", "--reason", "  "],
         "reason",

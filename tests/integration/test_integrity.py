@@ -13,7 +13,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import StoredEvent
 
-from ledger.checkpoint import verifier_key, verify_bundle, verify_checkpoint
+from ledger.checkpoint import (
+    Checkpoint,
+    sign_checkpoint,
+    verifier_key,
+    verify_bundle,
+    verify_checkpoint,
+)
 from ledger.identity import luhn_check_digit
 from ledger.integrity import InconsistentLog, IntegrityService
 from ledger.merkle import (
@@ -34,6 +40,7 @@ from tests.conftest import ADMIN, Clock, StoreUnderTest, as_actor
 ORIGIN = "ledger.test.example/consent/v1"
 KEY_NAME = "test-ledger"
 PRIVATE_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32, 64)))
+NEW_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(64, 96)))  # after a rotation
 COORD = as_actor("anna", "soc-orebro", "coordinator")
 STAFF = as_actor("lars", "skola-x", "staff")
 AGENCIES = (
@@ -470,6 +477,93 @@ def test_a_checkpoint_is_refused_over_a_rewritten_history(history: History) -> N
     add_agencies(history.ledger, ("polis-kumla", "police"))
     with pytest.raises(InconsistentLog, match="not consistent with the checkpoint"):
         history.integrity.checkpoint()
+
+
+# -- rotating the signing key -----------------------------------------------------------------
+
+
+def rotated(history: History, *, keep_old: bool = True, chunk_size: int = 4) -> IntegrityService:
+    """The service after `ledger keys rotate`: a new signing key, the old one trusted to verify."""
+    old = (KEY_NAME, PRIVATE_KEY.public_key().public_bytes_raw())
+    return IntegrityService(
+        history.ledger.database,
+        origin=ORIGIN,
+        key_name=KEY_NAME,
+        private_key=NEW_KEY,
+        retired_keys=[old] if keep_old else [],
+        clock=history.clock,
+        chunk_size=chunk_size,
+    )
+
+
+def checkpoint_count(ledger: Ledger) -> int:
+    return len(ledger.database.read(ledger.database.tables.checkpoints))
+
+
+def test_after_a_rotation_checkpoints_by_the_old_and_the_new_key_all_verify(
+    history: History,
+) -> None:
+    add_agencies(history.ledger, ("polis-kumla", "police"))
+    third = rotated(history).checkpoint()
+    new_public_key = NEW_KEY.public_key().public_bytes_raw()
+    assert third["tree_size"] == history.size + 1
+    assert third["public_key"] == new_public_key.hex()
+    assert verify_checkpoint(third["note"], KEY_NAME, new_public_key).size == history.size + 1
+    for chunk_size in (1, 3, history.size, 10_000):
+        report = rotated(history, chunk_size=chunk_size).verify()
+        assert report.ok, (chunk_size, report.problem)
+        assert report.checkpoints_checked == 3
+
+
+def test_the_first_checkpoint_after_a_rotation_must_extend_the_last_by_the_old_key(
+    history: History,
+) -> None:
+    tamper = Tamper(history.ledger)
+    tamper.set_state(3, flip_a_byte(tamper.state(3)))
+    tamper.rewrite_log(3)
+    add_agencies(history.ledger, ("polis-kumla", "police"))
+    with pytest.raises(InconsistentLog, match="not consistent with the checkpoint"):
+        rotated(history).checkpoint()
+    assert checkpoint_count(history.ledger) == 2
+
+
+def test_without_the_retired_key_the_old_checkpoints_no_longer_verify(history: History) -> None:
+    forgetful = rotated(history, keep_old=False)
+    report = forgetful.verify()
+    assert_caught(report, position=None, checkpoint=history.first["tree_size"])
+    assert "no signature by a trusted key" in (report.problem or "")
+    add_agencies(history.ledger, ("polis-kumla", "police"))
+    with pytest.raises(InconsistentLog, match="does not verify"):
+        forgetful.checkpoint()
+    assert checkpoint_count(history.ledger) == 2
+
+
+def test_a_checkpoint_re_signed_by_an_untrusted_key_is_caught_after_a_rotation(
+    history: History,
+) -> None:
+    size, root = history.first["tree_size"], bytes.fromhex(history.first["root_hash"])
+    stranger = Ed25519PrivateKey.from_private_bytes(bytes(range(96, 128)))
+    note = sign_checkpoint(Checkpoint(ORIGIN, size, root), KEY_NAME, stranger)
+    Tamper(history.ledger).execute(
+        "UPDATE {p}ledger_checkpoints SET note = ? WHERE tree_size = ?", (note, size)
+    )
+    report = rotated(history).verify()
+    assert_caught(report, position=None, checkpoint=size)
+    assert "no signature by a trusted key" in (report.problem or "")
+    assert report.checkpoints_checked == 0
+
+
+def test_until_the_tree_grows_the_latest_checkpoint_and_bundles_carry_the_old_key(
+    history: History,
+) -> None:
+    integrity = rotated(history)
+    old_vkey = verifier_key(KEY_NAME, PRIVATE_KEY.public_key().public_bytes_raw())
+    assert integrity.checkpoint() == history.second
+    assert verify_bundle(integrity.bundle(0), expected_verifier_key=old_vkey).size == history.size
+    add_agencies(history.ledger, ("polis-kumla", "police"))
+    new_vkey = verifier_key(KEY_NAME, NEW_KEY.public_key().public_bytes_raw())
+    newest = verify_bundle(integrity.bundle(history.size), expected_verifier_key=new_vkey)
+    assert newest.size == history.size + 1
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from ledger.checkpoint import (
     verifier_key,
     verify_bundle,
     verify_checkpoint,
+    verify_checkpoint_by_any,
     verify_note,
 )
 from ledger.merkle import ProofError, encode_leaf, hash_leaf, inclusion_path_of, root_of
@@ -212,6 +213,48 @@ def test_notes_whose_text_has_blank_lines_split_at_the_last_one() -> None:
     assert verify_note(note, LOG_NAME, LOG_PUB) == text
 
 
+# A rotated log: the same key name, a new key; the old public key is still trusted.
+RETIRED = (LOG_NAME, OTHER_PUB)
+CURRENT = (LOG_NAME, LOG_PUB)
+
+
+@pytest.mark.parametrize(
+    ("key", "signer"), [(LOG_KEY, CURRENT), (OTHER_KEY, RETIRED)], ids=["current", "retired"]
+)
+def test_a_checkpoint_verifies_with_whichever_trusted_key_signed_it(
+    key: Ed25519PrivateKey, signer: tuple[str, bytes]
+) -> None:
+    note = sign_checkpoint(CHECKPOINT, LOG_NAME, key)
+    for trusted in ([CURRENT, RETIRED], [RETIRED, CURRENT]):
+        assert verify_checkpoint_by_any(note, trusted) == (CHECKPOINT, signer)
+
+
+def test_a_checkpoint_signed_by_no_trusted_key_is_refused_naming_the_trusted_ones() -> None:
+    stranger = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"stranger").digest())
+    note = sign_checkpoint(CHECKPOINT, LOG_NAME, stranger)
+    expected = f"no signature by a trusted key: {LOG_NAME} \\({key_id(*CURRENT).hex()}\\)"
+    with pytest.raises(NoteError, match=expected):
+        verify_checkpoint_by_any(note, [CURRENT, RETIRED])
+    with pytest.raises(NoteError, match="none is trusted"):
+        verify_checkpoint_by_any(note, [])
+
+
+def test_a_forged_signature_carrying_a_retired_key_id_is_rejected() -> None:
+    body = CHECKPOINT.body()
+    forged = base64.b64encode(key_id(*RETIRED) + LOG_KEY.sign(body.encode()))
+    with pytest.raises(NoteError, match="does not verify"):
+        verify_checkpoint_by_any(
+            f"{body}\n\u2014 {LOG_NAME} {forged.decode()}\n", [CURRENT, RETIRED]
+        )
+
+
+def test_a_witness_cosignature_before_the_log_signature_does_not_hide_it() -> None:
+    note = sign_checkpoint(CHECKPOINT, LOG_NAME, OTHER_KEY)
+    witness = _signature_line(CHECKPOINT.body(), "witness.example/w1", LOG_KEY)
+    cosigned = note.replace("\n\n", "\n\n" + witness)
+    assert verify_checkpoint_by_any(cosigned, [CURRENT, RETIRED]) == (CHECKPOINT, RETIRED)
+
+
 @pytest.mark.parametrize(
     ("note", "message"),
     [
@@ -284,6 +327,14 @@ def test_key_names_that_would_break_the_note_grammar_are_refused(name: str) -> N
         key_id(name, LOG_PUB)
     with pytest.raises(NoteError, match="key name"):
         sign_checkpoint(CHECKPOINT, name, LOG_KEY)
+
+
+def test_a_verifier_key_whose_base64_holds_plus_signs_round_trips() -> None:
+    # Base64 uses '+' too: only the first two separate the fields, as in Go's note package.
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"plus 1").digest())
+    vkey = verifier_key(LOG_NAME, public_key_bytes(key))
+    assert vkey.count("+") > 2
+    assert parse_verifier_key(vkey) == (LOG_NAME, public_key_bytes(key))
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ ORIGIN = "ledger.test.example/consent/v1"
 def service(ledger: Ledger, clock: Clock, **kwargs: Any) -> IntegrityService:
     kwargs.setdefault("origin", ORIGIN)
     kwargs.setdefault("key_name", "unit-ledger")
-    return IntegrityService(ledger.database, private_key=KEY, clock=clock, **kwargs)
+    kwargs.setdefault("private_key", KEY)
+    return IntegrityService(ledger.database, clock=clock, **kwargs)
 
 
 def add_agencies(ledger: Ledger, count: int, start: int = 0) -> None:
@@ -74,6 +75,35 @@ def test_an_unusable_origin_or_key_name_is_refused_at_construction(
         service(memory_ledger, clock, origin="two\nlines")
     with pytest.raises(NoteError):
         service(memory_ledger, clock, key_name="has space")
+
+
+@pytest.mark.parametrize(
+    "retired",
+    [("has space", bytes(32)), ("unit-ledger", bytes(31))],
+    ids=["bad-name", "short-key"],
+)
+def test_an_unusable_retired_key_is_refused_at_construction(
+    memory_ledger: Ledger, clock: Clock, retired: tuple[str, bytes]
+) -> None:
+    with pytest.raises(NoteError):
+        service(memory_ledger, clock, retired_keys=[retired])
+
+
+def test_a_retired_key_verifies_old_checkpoints_but_never_signs(
+    memory_ledger: Ledger, clock: Clock
+) -> None:
+    old = service(memory_ledger, clock)
+    old.checkpoint()
+    add_agencies(memory_ledger, 2)
+    new_key = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+    retired = ("unit-ledger", KEY.public_key().public_bytes_raw())
+    rotated = service(memory_ledger, clock, private_key=new_key, retired_keys=[retired])
+    signed = rotated.checkpoint()
+    assert signed["public_key"] == new_key.public_key().public_bytes_raw().hex()
+    with pytest.raises(NoteError, match="no signature"):
+        verify_checkpoint(signed["note"], *retired)
+    report = rotated.verify()
+    assert (report.ok, report.checkpoints_checked) == (True, 2), report.problem
 
 
 def test_leaves_and_bundles_outside_the_tree_are_lookup_errors(

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from ledger.checkpoint import verifier_key
 from ledger.keys import KeyDirectory, KeyMaterialError, public_key_bytes
 
 NO_ENV: dict[str, str] = {}
@@ -381,3 +382,150 @@ def test_public_key_bytes_are_the_raw_32_byte_ed25519_key() -> None:
 
     assert len(raw) == 32
     assert Ed25519PublicKey.from_public_bytes(raw) == private_key.public_key()
+
+
+# --- rotating the checkpoint signing key ---------------------------------------------------
+
+
+def _vkey(name: str, private_key: Ed25519PrivateKey) -> str:
+    return verifier_key(name, public_key_bytes(private_key))
+
+
+def test_rotating_makes_a_new_signing_key_and_retires_the_old_public_key(tmp_path: Path) -> None:
+    directory = KeyDirectory(tmp_path)
+    name, old = directory.signing_key(NO_ENV)
+
+    retired, current = directory.rotate_signing_key(NO_ENV)
+
+    _, new = KeyDirectory(tmp_path).signing_key(NO_ENV)
+    assert public_key_bytes(new) != public_key_bytes(old)
+    assert (retired, current) == (_vkey(name, old), _vkey(name, new))
+    assert (tmp_path / "checkpoint-signing.pub").read_text() == public_key_bytes(new).hex() + "\n"
+    assert (tmp_path / "retired-checkpoint-keys").read_text() == retired + "\n"
+    assert directory.retired_keys(NO_ENV) == [(name, public_key_bytes(old))]
+
+
+def test_rotated_key_files_keep_their_modes_and_no_temporary_file_is_left(tmp_path: Path) -> None:
+    directory = KeyDirectory(tmp_path)
+    directory.signing_key(NO_ENV)
+
+    directory.rotate_signing_key(NO_ENV)
+
+    assert _mode(tmp_path / "checkpoint-signing.pem") == 0o600
+    assert _mode(tmp_path / "checkpoint-signing.pub") == 0o644
+    assert _mode(tmp_path / "retired-checkpoint-keys") == 0o644
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["checkpoint-signing.pem", "checkpoint-signing.pub", "retired-checkpoint-keys"]
+
+
+def test_each_rotation_appends_the_key_it_retires_and_keeps_comments(tmp_path: Path) -> None:
+    directory = KeyDirectory(tmp_path)
+    (tmp_path / "retired-checkpoint-keys").write_text("# retired by hand\n", encoding="utf-8")
+    name, first = directory.signing_key(NO_ENV)
+    directory.rotate_signing_key(NO_ENV)
+    _, second = directory.signing_key(NO_ENV)
+
+    directory.rotate_signing_key(NO_ENV)
+
+    text = (tmp_path / "retired-checkpoint-keys").read_text()
+    assert text == f"# retired by hand\n{_vkey(name, first)}\n{_vkey(name, second)}\n"
+    assert directory.verifier_keys(NO_ENV)[1:] == [_vkey(name, first), _vkey(name, second)]
+
+
+def test_a_rotation_that_fails_keeps_the_old_key_and_retires_it_once_on_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = KeyDirectory(tmp_path)
+    name, old = directory.signing_key(NO_ENV)
+    real_replace = os.replace
+
+    def the_disk_fails_on_the_private_key(source: str, target: str) -> None:
+        if Path(target).name == "checkpoint-signing.pem":
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", the_disk_fails_on_the_private_key)
+    with pytest.raises(KeyMaterialError, match="cannot be replaced"):
+        directory.rotate_signing_key(NO_ENV)
+    _, still = directory.signing_key(NO_ENV)
+    assert public_key_bytes(still) == public_key_bytes(old)
+
+    monkeypatch.setattr(os, "replace", real_replace)
+    retired, _ = directory.rotate_signing_key(NO_ENV)
+
+    assert retired == _vkey(name, old)
+    assert (tmp_path / "retired-checkpoint-keys").read_text() == retired + "\n"
+
+
+def test_rotating_is_refused_when_the_key_comes_from_the_environment(tmp_path: Path) -> None:
+    pem_file = _write_private(tmp_path / "elsewhere.pem", _pem(Ed25519PrivateKey.generate()))
+    directory = KeyDirectory(tmp_path / "keys")
+    directory.signing_key(NO_ENV)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "keys").iterdir()}
+    outside = pem_file.read_bytes()
+
+    with pytest.raises(KeyMaterialError, match="LEDGER_SIGNING_KEY_FILE is set") as caught:
+        directory.rotate_signing_key({"LEDGER_SIGNING_KEY_FILE": str(pem_file)})
+
+    assert "LEDGER_RETIRED_CHECKPOINT_KEYS" in str(caught.value)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "keys").iterdir()} == before
+    assert pem_file.read_bytes() == outside
+
+
+def test_rotating_before_any_key_exists_is_refused_and_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(KeyMaterialError, match="no checkpoint signing key to rotate"):
+        KeyDirectory(tmp_path).rotate_signing_key(NO_ENV)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_retired_keys_come_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    keys = [Ed25519PrivateKey.generate() for _ in range(3)]
+    (tmp_path / "retired-checkpoint-keys").write_text(
+        f"# first key, 2026\n{_vkey('old-ledger', keys[0])}\n\n  {_vkey('consent-ledger', keys[1])}\n",
+        encoding="utf-8",
+    )
+    env = {"LEDGER_RETIRED_CHECKPOINT_KEYS": f" {_vkey('hsm-ledger', keys[2])} ,"}
+
+    retired = KeyDirectory(tmp_path).retired_keys(env)
+
+    names = ["old-ledger", "consent-ledger", "hsm-ledger"]
+    assert retired == [(n, public_key_bytes(k)) for n, k in zip(names, keys, strict=True)]
+
+
+def test_no_retired_keys_is_an_empty_list_and_creates_nothing(tmp_path: Path) -> None:
+    assert KeyDirectory(tmp_path / "keys").retired_keys(NO_ENV) == []
+    assert not (tmp_path / "keys").exists()
+
+
+def test_the_verifier_keys_are_the_current_one_first_then_the_retired(tmp_path: Path) -> None:
+    directory = KeyDirectory(tmp_path)
+    name, old = directory.signing_key(NO_ENV)
+    _, current = directory.rotate_signing_key(NO_ENV)
+
+    assert directory.verifier_keys(NO_ENV) == [current, _vkey(name, old)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "consent-ledger+00000000+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "consent-ledger",
+    ],
+    ids=["wrong-key-id", "raw-hex", "name-only"],
+)
+def test_a_malformed_retired_key_is_refused_by_line_without_echoing_it(
+    tmp_path: Path, line: str
+) -> None:
+    good = _vkey("consent-ledger", Ed25519PrivateKey.generate())
+    (tmp_path / "retired-checkpoint-keys").write_text(f"{good}\n{line}\n", encoding="utf-8")
+
+    with pytest.raises(KeyMaterialError, match="line 2: not a C2SP Ed25519 verifier key") as caught:
+        KeyDirectory(tmp_path).retired_keys(NO_ENV)
+    assert line not in str(caught.value)
+
+    with pytest.raises(KeyMaterialError, match="LEDGER_RETIRED_CHECKPOINT_KEYS: entry 2"):
+        KeyDirectory(tmp_path / "none").retired_keys(
+            {"LEDGER_RETIRED_CHECKPOINT_KEYS": f"{good},{line}"}
+        )
