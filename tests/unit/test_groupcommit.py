@@ -68,7 +68,7 @@ def test_concurrent_callers_share_writes_and_each_item_is_written_once() -> None
     items: list[object] = list(range(40))
     outcomes = submit_concurrently(group, items)
     assert outcomes == dict.fromkeys(items, "written")
-    assert sorted(store.written) == items  # type: ignore[type-var]
+    assert sorted(store.written) == items
     assert len(store.batches) < len(items), "callers that arrive during a write share the next"
 
 
@@ -99,7 +99,7 @@ def test_a_failed_batch_leaves_each_other_item_to_be_written_alone() -> None:
     outcomes = submit_concurrently(group, items)
     assert isinstance(outcomes.pop("bad"), ValueError)
     assert outcomes == dict.fromkeys(range(15), "written")
-    assert sorted(store.written) == list(range(15))  # type: ignore[type-var]
+    assert sorted(store.written) == list(range(15))
 
 
 def test_an_error_reaches_the_caller_whose_item_failed() -> None:
