@@ -45,6 +45,11 @@ class YouthIn(Body):
     name: str | None = Field(default=None, max_length=300)
 
 
+class PersonalNumberIn(Body):
+    personal_number: str = Field(min_length=10, max_length=13)
+    reason: str = Text
+
+
 class GuardianIn(Body):
     name: str = Field(min_length=1, max_length=300)
     personal_number: str | None = Field(default=None, min_length=10, max_length=13)

@@ -195,6 +195,16 @@ class Youth(Aggregate):
     class DisclosureRefused(DisclosureEvent):
         accepted = False
 
+    class PersonalNumberCorrected(Event):
+        """A registry correction, or a coordination number replaced by a personal number: the
+        same youth, found from now on by the new number only."""
+
+        personal_number: Personal
+        reason: Personal
+
+        def apply(self, youth: Youth) -> None:
+            youth.personal_number = self.personal_number
+
     class Erased(Event):
         reason: str
 
@@ -256,6 +266,17 @@ class Youth(Aggregate):
     ) -> None:
         self.trigger_event(
             event_class, actor_id=actor.actor_id, agency_id=actor.agency_id, timestamp=now, **kw
+        )
+
+    def correct_personal_number(
+        self, *, personal_number: Personal, reason: Personal, actor: Actor, now: datetime
+    ) -> None:
+        self._trigger(
+            self.PersonalNumberCorrected,
+            actor,
+            now,
+            personal_number=personal_number,
+            reason=reason,
         )
 
     def add_guardian(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import CommandDep, LedgerDep, PageDep, Reader, respond
-from api.schemas import CaseIn, EndIn, GuardianIn, YouthIn
+from api.schemas import CaseIn, EndIn, GuardianIn, PersonalNumberIn, YouthIn
 
 router = APIRouter(prefix="/v1", tags=["youths and cases"])
 
@@ -36,6 +36,25 @@ def find_youths(
 @router.get("/youths/{youth_id}", summary="A youth with guardians, cases and consents")
 def read_youth(youth_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
     return ledger.read_youth(ctx, youth_id)
+
+
+@router.post(
+    "/youths/{youth_id}/personal-number",
+    status_code=200,
+    summary="Correct the youth's personal number (or replace a coordination number)",
+)
+def correct_personal_number(
+    youth_id: str,
+    body: PersonalNumberIn,
+    ledger: LedgerDep,
+    cmd: CommandDep,
+) -> JSONResponse:
+    ctx = cmd.of(body)
+    return respond(
+        ledger.correct_personal_number(
+            ctx, youth_id, personal_number=body.personal_number, reason=body.reason
+        )
+    )
 
 
 @router.post("/youths/{youth_id}/guardians", status_code=201, summary="Add a guardian")

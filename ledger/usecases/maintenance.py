@@ -69,6 +69,8 @@ class MaintenanceUseCases(SharingUseCases):
                 derived.append((row.position, event))
             with self.database.cursor(commit=True) as cur:
                 for position, event in derived:
+                    if type(event).__qualname__ == "Youth.PersonalNumberCorrected":
+                        tables.unindex_youth(cur, str(event.originator_id), prefix="pnr:")
                     tables.reindex(cur, position, entry_meta(event), self._lookups_of(event))
                     if type(event).__qualname__ == "Youth.Erased":
                         tables.unindex_youth(cur, str(event.originator_id), prefix="pnr:")
@@ -79,7 +81,7 @@ class MaintenanceUseCases(SharingUseCases):
     def _lookups_of(self, event: Any) -> list[tuple[str, str]]:
         name = type(event).__qualname__
         youth_id = str(event.originator_id)
-        if name == "Youth.Registered":
+        if name in ("Youth.Registered", "Youth.PersonalNumberCorrected"):
             digits = reveal(event.personal_number)
             return [(self.personal_number_key(digits), youth_id)] if digits else []
         if name in ENTITY_KEYS:

@@ -176,10 +176,10 @@ class SharingUseCases(ConsentUseCases):
                 actor=request.actor,
                 now=now,
             )
-            view = self.disclosure_json(youth, youth.disclosures[disclosure_id], {})
             lookups = ((f"disclosure:{disclosure_id}", str(youth.id)),)
-            if accepted:
-                return Outcome((youth,), 201, {"id": disclosure_id, **view}, lookups=lookups)
+            if accepted:  # the answer shows the log position, known only after the save
+                replay = {"kind": "disclosure", "disclosure_id": disclosure_id}
+                return Outcome((youth,), 201, None, lookups=lookups, replay=replay)
             problem = {
                 "type": "https://consent-ledger.example/problems/disclosure-refused",
                 "title": "Disclosure refused",
@@ -191,6 +191,14 @@ class SharingUseCases(ConsentUseCases):
             return Outcome((youth,), 403, problem, lookups=lookups)
 
         return self.execute(request, command)
+
+    def render_replay(self, spec: dict[str, Any]) -> Any:
+        if spec.get("kind") != "disclosure":
+            return super().render_replay(spec)
+        youth = self.youth_of("disclosure", spec["disclosure_id"])
+        disclosure = youth.disclosures[spec["disclosure_id"]]
+        view = self.disclosure_json(youth, disclosure, self.positions(youth.id))
+        return {"id": disclosure.disclosure_id, **view}
 
     def disclosure_json(
         self, youth: Youth, d: Disclosure, positions: dict[int, int]

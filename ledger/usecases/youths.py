@@ -70,6 +70,53 @@ class YouthUseCases(RegistryUseCases):
 
         return self.execute(request, command)
 
+    def correct_personal_number(
+        self, request: Request, youth_id: str, *, personal_number: str, reason: str
+    ) -> tuple[int, Any]:
+        """The youth's personal number corrected in the population register, or a coordination
+        number replaced by a personal number: the record stays the same youth, and the old number
+        no longer finds it. The birth date may not change: every age rule was reckoned from it."""
+        self.require(request.actor, *WRITERS)
+
+        def command() -> Outcome:
+            youth = self.writable_youth(youth_id)
+            parsed = self.parse_number(personal_number, "personal_number")
+            if not reason.strip():
+                raise Invalid.field("reason", "must not be empty")
+            if parsed.birth_date != youth.birth_date:
+                raise Invalid.field(
+                    "personal_number",
+                    "gives another birth date than the registered one, from which every age "
+                    "rule was reckoned",
+                )
+            old = reveal(youth.personal_number)
+            if parsed.digits == old:
+                raise Invalid.field("personal_number", "is already the youth's number")
+            key = self.personal_number_key(parsed.digits)
+            existing = self.database.read(self.database.tables.lookup, key)
+            if existing is not None:
+                raise AlreadyExists(
+                    "another youth is registered with this personal number", existing
+                )
+            youth.correct_personal_number(
+                personal_number=Personal(parsed.digits),
+                reason=Personal(reason.strip()),
+                actor=request.actor,
+                now=self.now(),
+            )
+            body = {
+                "id": str(youth.id),
+                "personal_number": formatted_number(youth.personal_number),
+                "birth_date": youth.birth_date.isoformat(),
+                "is_coordination_number": parsed.is_coordination_number,
+            }
+            unlookups = (self.personal_number_key(old),) if old else ()
+            return Outcome(
+                (youth,), 200, body, lookups=((key, str(youth.id)),), unlookups=unlookups
+            )
+
+        return self.execute(request, command)
+
     def youth_json(self, youth: Youth, now: datetime) -> dict[str, Any]:
         consents = consents_as_of(youth, at=now, known_at=now, policy=self.policy)
         return {

@@ -64,6 +64,32 @@ def test_a_youth_is_registered_once_and_found_by_personal_number(api: Api) -> No
     )
 
 
+def test_a_coordination_number_is_corrected_to_a_personal_number_over_http(api: Api) -> None:
+    api.agencies()
+    youth_id = api.youth("20120375", serial="456")  # samordningsnummer: born 15 March 2012
+    other = api.youth("20120315", serial="789")  # born the same day
+    new = personal_number("20120315", "123")
+    path = f"/v1/youths/{youth_id}/personal-number"
+    before = api.tree_size()
+
+    assert api.post(path, {"personal_number": new, "reason": "x"}, "lars").status_code == 403
+    r = api.post(path, {"personal_number": personal_number("20120316"), "reason": "x"}, "anna")
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["personal_number"]
+    r = api.post(path, {"personal_number": personal_number("20120315", "789"), "reason": "x"})
+    assert (r.status_code, r.json().get("existing_id")) == (409, other)
+    assert api.post(path, {"personal_number": new}, "anna").status_code == 422  # no reason
+    assert api.tree_size() == before
+
+    r = api.post(path, {"personal_number": new, "reason": "personnummer tilldelat"}, "anna")
+    assert r.status_code == 200, r.text
+    assert r.json()["personal_number"] == new and r.json()["is_coordination_number"] is False
+    found = api.get(f"/v1/youths?personal_number={new}", "anna").json()["items"]
+    assert [y["id"] for y in found] == [youth_id]
+    old = personal_number("20120375", "456")
+    assert api.get(f"/v1/youths?personal_number={old}", "anna").json()["items"] == []
+
+
 @pytest.mark.parametrize(
     ("number", "field"),
     [

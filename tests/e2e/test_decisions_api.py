@@ -240,6 +240,18 @@ def test_an_allowed_disclosure_is_recorded_with_its_decision(api: Api) -> None:
     assert listed[0]["position"] is not None
 
 
+def test_a_replayed_disclosure_returns_the_first_answer_with_its_log_position(api: Api) -> None:
+    youth, _ = adult_with_consent(api)
+    key = {"Idempotency-Key": "disclosure-1"}
+    first = api.post("/v1/disclosures", disclosure(youth), "lars", headers=key)
+    assert first.status_code == 201, first.text
+    assert isinstance(first.json()["position"], int)
+    size = api.tree_size()
+    again = api.post("/v1/disclosures", disclosure(youth), "lars", headers=key)
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert api.tree_size() == size
+
+
 def test_disclosures_are_listed_by_agency_for_those_who_took_part(api: Api) -> None:
     youth, _ = adult_with_consent(api)
     r = api.post("/v1/disclosures", disclosure(youth), "lars")

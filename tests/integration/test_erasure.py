@@ -44,6 +44,8 @@ def number(yyyymmdd: str, serial: str) -> str:
 
 
 YOUTH_PNR = number("20120229", "384")
+EARLIER_PNR = number("20120229", "392")  # registered first, then corrected to YOUTH_PNR
+CORRECTION_REASON = "Skatteverket rättade numret, beslut om Zlatanina"
 FATHER_PNR = number("19790412", "557")
 
 
@@ -89,9 +91,13 @@ def decisions(ledger: Ledger, youth_id: str) -> list[dict[str, Any]]:
 def record_and_erase(ledger: Ledger, clock: Clock) -> Erased:
     for agency_id, name, kind in AGENCIES:
         ledger.register_agency(ADMIN, agency_id=agency_id, name=name, kind=kind, municipality=None)
-    status, youth = ledger.register_youth(COORD, personal_number=YOUTH_PNR, name=YOUTH_NAME)
+    status, youth = ledger.register_youth(COORD, personal_number=EARLIER_PNR, name=YOUTH_NAME)
     assert status == 201
     youth_id = youth["id"]
+    status, _ = ledger.correct_personal_number(
+        COORD, youth_id, personal_number=YOUTH_PNR, reason=CORRECTION_REASON
+    )
+    assert status == 200
     guardians = []
     for name, pnr in ((MOTHER_NAME, None), (FATHER_NAME, FATHER_PNR)):
         status, g = ledger.add_guardian(
@@ -245,11 +251,11 @@ def rebuild_on(store: StoreUnderTest, ledger: Ledger) -> None:
 def test_the_erased_youth_is_no_longer_found_by_personal_number_even_after_a_rebuild(
     store: StoreUnderTest, ledger: Ledger, erased: Erased, request: pytest.FixtureRequest
 ) -> None:
-    for form in forms(YOUTH_PNR):
+    for form in forms(YOUTH_PNR) + forms(EARLIER_PNR):
         assert ledger.find_youths(COORD, form) == []
     count = ledger.rebuild_indexes()
     assert count == ledger.database.read(ledger.database.tables.tree_size)
-    for form in forms(YOUTH_PNR):
+    for form in forms(YOUTH_PNR) + forms(EARLIER_PNR):
         assert ledger.find_youths(COORD, form) == []
     # the other lookups are rebuilt: the consent and its youth are still found
     assert ledger.read_consent(COORD, erased.consent_id)["youth_id"] == erased.youth_id
@@ -358,6 +364,8 @@ def test_a_raw_scan_of_the_store_finds_neither_name_nor_personal_number_nor_note
         CONSENT_NOTES,
         STATUTORY_NOTE,
         *forms(YOUTH_PNR),
+        *forms(EARLIER_PNR),
+        CORRECTION_REASON,
         *forms(FATHER_PNR),
     ]
     for secret in secrets:

@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 
 from ledger.application import Request
-from ledger.errors import AlreadyExists, IdempotencyConflict, Invalid
+from ledger.errors import AlreadyExists, Conflict, Forbidden, IdempotencyConflict, Invalid
 from ledger.identity import luhn_check_digit
 from ledger.service import Ledger
 from projections.audit import actor_trail
@@ -237,6 +237,7 @@ def test_a_covered_check_is_allowed_and_a_disclosure_is_recorded_and_listed(
     assert shown["categories"] == ["school_attendance"]
     assert shown["basis"]["consent_ids"] == [consent_id]
     assert isinstance(shown["position"], int)
+    assert recorded["position"] == shown["position"]  # the answer shows where it was logged
 
 
 def test_a_partial_revocation_removes_one_category_and_leaves_the_others_allowed(
@@ -664,3 +665,92 @@ def test_a_youth_is_found_by_personal_number_in_any_form(ledger: Ledger, world: 
     with pytest.raises(Invalid) as caught:
         ledger.find_youths(COORD, "20140611-0000")
     assert caught.value.errors[0][0] == "personal_number"
+
+
+# -- correcting a personal number --------------------------------------------------------------
+def coordination_number(yyyymmdd: str) -> Number:
+    """A samordningsnummer: the birth day plus 60."""
+    day = int(yyyymmdd[6:]) + 60
+    return new_number(f"{yyyymmdd[:6]}{day:02d}")
+
+
+def test_a_coordination_number_replaced_by_a_personal_number_keeps_the_same_youth(
+    ledger: Ledger, clock: Clock
+) -> None:
+    register_agencies(ledger)
+    old = coordination_number("20140611")
+    status, youth = ledger.register_youth(COORD, personal_number=old.dashed, name="Amal")
+    assert (status, youth["is_coordination_number"]) == (201, True)
+    new = new_number("20140611")
+    clock.advance(days=30)
+
+    status, corrected = ledger.correct_personal_number(
+        COORD, youth["id"], personal_number=new.short, reason="personnummer tilldelat"
+    )
+
+    assert status == 200
+    assert corrected == {
+        "id": youth["id"],
+        "personal_number": new.dashed,
+        "birth_date": "2014-06-11",
+        "is_coordination_number": False,
+    }
+    [found] = ledger.find_youths(COORD, new.digits)
+    assert (found["id"], found["personal_number"]) == (youth["id"], new.dashed)
+    assert ledger.find_youths(COORD, old.digits) == []
+    with pytest.raises(AlreadyExists) as caught:
+        ledger.register_youth(COORD, personal_number=new.dashed, name="Someone Else")
+    assert caught.value.existing_id == youth["id"]
+    trail = actor_trail(ledger, AUDITOR, "anna", limit=1000)["items"]
+    assert "youth.personal_number_corrected" in [e["type"] for e in trail]
+
+    ledger.rebuild_indexes()
+    assert [y["id"] for y in ledger.find_youths(COORD, new.digits)] == [youth["id"]]
+    assert ledger.find_youths(COORD, old.digits) == []
+
+
+def test_a_bad_correction_is_refused_naming_the_field_and_writes_nothing(
+    ledger: Ledger, world: Family
+) -> None:
+    other = register_family(ledger, name="Musse Pigg")
+    size = tree_size(ledger)
+    bad = {
+        "personal_number": [
+            new_number("20140612").dashed,  # another birth date
+            world.number.dashed,  # the youth's own number already
+            "20140611-0000",  # a wrong check digit
+        ],
+        "reason": ["  "],
+    }
+    for field, values in bad.items():
+        for value in values:
+            command = {"personal_number": new_number().dashed, "reason": "rättelse", field: value}
+            with pytest.raises(Invalid) as caught:
+                ledger.correct_personal_number(COORD, world.youth_id, **command)
+            assert caught.value.errors[0][0] == field, value
+    with pytest.raises(AlreadyExists) as taken:
+        ledger.correct_personal_number(
+            COORD, world.youth_id, personal_number=other.number.dashed, reason="rättelse"
+        )
+    assert taken.value.existing_id == other.youth_id
+    with pytest.raises(Forbidden):
+        ledger.correct_personal_number(
+            STAFF, world.youth_id, personal_number=new_number().dashed, reason="rättelse"
+        )
+    assert tree_size(ledger) == size
+
+
+def test_an_erased_youth_is_found_by_neither_its_old_nor_its_corrected_number(
+    ledger: Ledger, world: Family
+) -> None:
+    new = new_number()
+    ledger.correct_personal_number(
+        COORD, world.youth_id, personal_number=new.dashed, reason="rättelse"
+    )
+    ledger.erase(ADMIN, world.youth_id, reason="gallring")
+    assert ledger.find_youths(COORD, new.digits) == []
+    assert ledger.find_youths(COORD, world.number.digits) == []
+    with pytest.raises(Conflict):
+        ledger.correct_personal_number(
+            COORD, world.youth_id, personal_number=new_number().dashed, reason="rättelse"
+        )
