@@ -36,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument(
         "--bundle", type=Path, help="check an evidence bundle offline, without the database"
     )
+    verify.add_argument(
+        "--vkey",
+        action="append",
+        default=[],
+        help="with --bundle: a verifier key the log published (name+keyid+base64); the bundle "
+        "must be signed by it (repeat for the retired keys)",
+    )
     erase = sub.add_parser("erase", help="crypto-shred a youth's personal data")
     erase.add_argument("--youth", required=True)
     erase.add_argument("--reason", required=True)
@@ -47,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         "rotate", help="retire the signing key (kept for verifying) and make a new one"
     )
     args = parser.parse_args(argv)
+    if args.command == "verify" and args.vkey and not args.bundle:
+        parser.error("--vkey pins the signer of a bundle: give --bundle too")
     try:
         if args.command == "verify" and args.bundle:
-            return verify_bundle(args.bundle)
+            return verify_bundle(args.bundle, args.vkey)
         settings = Settings.from_env()
         return COMMANDS[args.command](settings, args)
     except (SettingsError, LedgerError, KeyMaterialError) as e:
@@ -132,18 +141,33 @@ def run_verify(settings: Settings, args: argparse.Namespace) -> int:
     return 1
 
 
-def verify_bundle(path: Path) -> int:
+def verify_bundle(path: Path, pinned: list[str]) -> int:
+    """Exit 0 if the bundle proves its leaf in a checkpoint signed by the key it carries, and,
+    when keys are pinned, that key is one of them; else 1 (2 for a malformed pinned key)."""
+    from ledger.checkpoint import NoteError, parse_verifier_key
     from ledger.checkpoint import verify_bundle as check
 
+    for vkey in pinned:
+        try:
+            parse_verifier_key(vkey)
+        except NoteError:
+            print(
+                "ledger verify: --vkey is not a verifier key (name+keyid+base64)", file=sys.stderr
+            )
+            return 2
     try:
         bundle = json.loads(path.read_text("utf-8"))
-        checkpoint = check(bundle)
+        expected = None
+        if pinned:
+            carried = bundle.get("verifier_key") if isinstance(bundle, dict) else None
+            expected = carried if carried in pinned else pinned[0]
+        checkpoint = check(bundle, expected_verifier_key=expected)
     except (OSError, ValueError) as e:
         print(f"FAILED: {e}")
         return 1
     print(
         f"OK: leaf {bundle['position']} is in the log {checkpoint.origin} of size {checkpoint.size}, "
-        f"signed by {bundle['key_name']}"
+        f"signed by {bundle['key_name']}" + (", a pinned key" if pinned else "")
     )
     return 0
 

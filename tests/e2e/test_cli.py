@@ -17,9 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.clock import system_clock
-from ledger.checkpoint import parse_verifier_key, verifier_key
+from ledger.checkpoint import (
+    parse_checkpoint,
+    parse_verifier_key,
+    public_key_bytes,
+    sign_checkpoint,
+    verifier_key,
+)
 from ledger.integrity import IntegrityService
 from ledger.keys import KeyDirectory
 from ledger.service import Ledger, open_ledger
@@ -245,6 +252,46 @@ def test_verify_bundle_exits_zero_for_a_genuine_bundle_without_any_database(
     assert result.stdout.startswith("OK")
     assert f"leaf {recorded.tree_size - 1}" in result.stdout
     assert not (cli.home / "nowhere").exists()
+
+
+def test_verify_bundle_with_a_pinned_key_accepts_only_a_bundle_signed_by_it(
+    cli: Cli, recorded: Recorded, tmp_path: Path
+) -> None:
+    path = tmp_path / "bundle.json"
+    bundle_file(cli, path, recorded.tree_size - 1)
+    [published] = KeyDirectory(cli.keys).verifier_keys({})
+    stranger = verifier_key("consent-ledger", bytes(range(32)))
+    offline = without_database(cli)
+
+    pinned = cli.run("verify", "--bundle", str(path), "--vkey", published, **offline)
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    assert "a pinned key" in pinned.stdout
+    among = cli.run("verify", "--bundle", str(path), "--vkey", stranger, "--vkey", published)
+    assert among.returncode == 0, among.stdout + among.stderr
+
+    assert cli.run("verify", "--bundle", str(path), "--vkey", stranger).returncode == 1
+
+    # Someone who re-signs the checkpoint with their own key makes a bundle that holds together
+    # on its own; only the pinned key tells it apart.
+    forged_path = tmp_path / "forged.json"
+    forged = json.loads(path.read_text("utf-8"))
+    impostor = Ed25519PrivateKey.generate()
+    name = forged["key_name"]
+    forged["checkpoint"] = sign_checkpoint(parse_checkpoint(forged["checkpoint"]), name, impostor)
+    forged["public_key"] = public_key_bytes(impostor).hex()
+    forged["verifier_key"] = verifier_key(name, public_key_bytes(impostor))
+    forged_path.write_text(json.dumps(forged), "utf-8")
+    assert cli.run("verify", "--bundle", str(forged_path), **offline).returncode == 0
+    caught = cli.run("verify", "--bundle", str(forged_path), "--vkey", published, **offline)
+    assert caught.returncode == 1
+    assert caught.stdout.startswith("FAILED") and "not the expected" in caught.stdout
+
+    malformed = cli.run("verify", "--bundle", str(path), "--vkey", "not-a-key", **offline)
+    assert malformed.returncode == 2
+    assert "--vkey" in malformed.stderr
+    no_traceback(malformed)
+    alone = cli.run("verify", "--vkey", published)
+    assert alone.returncode == 2 and "--bundle" in alone.stderr
 
 
 def other_leaf(bundle: dict[str, Any]) -> None:
