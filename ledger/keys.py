@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import fcntl
 import os
 import re
 import secrets
 import stat
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,22 +159,36 @@ class KeyDirectory:
         if not pem_file.exists():
             msg = f"{pem_file}: no checkpoint signing key to rotate (one is made on first use)"
             raise KeyMaterialError(msg)
-        name, old_key = self.signing_key(env)
-        retired = verifier_key(name, public_key_bytes(old_key))
-        self._retire(retired)
-        new_pem = _new_signing_pem()
-        public_hex = public_key_bytes(_load_ed25519(new_pem, source="the new key")).hex()
-        pub_file = self.path / PUBLIC_KEY_FILE
-        try:
-            # Without a .pub file a crash before the last step leaves nothing that disagrees.
-            pub_file.unlink(missing_ok=True)
-            _replace_file(pem_file, new_pem, _PRIVATE_MODE)
-            _replace_file(pub_file, f"{public_hex}\n".encode("ascii"), _PUBLIC_MODE)
-        except OSError as exc:
-            msg = f"{pem_file}: cannot be replaced"
-            raise KeyMaterialError(msg) from exc
-        _, new_key = self.signing_key(env)
+        with self._rotation_lock():
+            name, old_key = self.signing_key(env)
+            retired = verifier_key(name, public_key_bytes(old_key))
+            self._retire(retired)
+            new_pem = _new_signing_pem()
+            public_hex = public_key_bytes(_load_ed25519(new_pem, source="the new key")).hex()
+            pub_file = self.path / PUBLIC_KEY_FILE
+            try:
+                # Without a .pub file a crash before the last step leaves nothing that disagrees.
+                pub_file.unlink(missing_ok=True)
+                _replace_file(pem_file, new_pem, _PRIVATE_MODE)
+                _replace_file(pub_file, f"{public_hex}\n".encode("ascii"), _PUBLIC_MODE)
+            except OSError as exc:
+                msg = f"{pem_file}: cannot be replaced"
+                raise KeyMaterialError(msg) from exc
+            _, new_key = self.signing_key(env)
         return retired, verifier_key(name, public_key_bytes(new_key))
+
+    @contextlib.contextmanager
+    def _rotation_lock(self) -> Iterator[None]:
+        """One rotation at a time, across processes: two at once could each rewrite the retired
+        keys from a stale copy and drop a key that signed checkpoints."""
+        try:
+            handle = open(self.path / ".rotation.lock", "a")  # noqa: SIM115
+        except OSError as exc:
+            msg = f"{self.path}: cannot take the rotation lock"
+            raise KeyMaterialError(msg) from exc
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     def _retire(self, vkey: str) -> None:
         retired_file = self.path / RETIRED_KEYS_FILE

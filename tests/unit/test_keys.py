@@ -415,7 +415,12 @@ def test_rotated_key_files_keep_their_modes_and_no_temporary_file_is_left(tmp_pa
     assert _mode(tmp_path / "checkpoint-signing.pub") == 0o644
     assert _mode(tmp_path / "retired-checkpoint-keys") == 0o644
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["checkpoint-signing.pem", "checkpoint-signing.pub", "retired-checkpoint-keys"]
+    assert names == [
+        ".rotation.lock",
+        "checkpoint-signing.pem",
+        "checkpoint-signing.pub",
+        "retired-checkpoint-keys",
+    ]
 
 
 def test_each_rotation_appends_the_key_it_retires_and_keeps_comments(tmp_path: Path) -> None:
@@ -455,6 +460,31 @@ def test_a_rotation_that_fails_keeps_the_old_key_and_retires_it_once_on_retry(
 
     assert retired == _vkey(name, old)
     assert (tmp_path / "retired-checkpoint-keys").read_text() == retired + "\n"
+
+
+def test_rotations_at_the_same_moment_retire_every_key_that_was_ever_current(
+    tmp_path: Path,
+) -> None:
+    """Each rotation runs alone (a file lock): none rewrites the retired keys from a stale copy."""
+    first = KeyDirectory(tmp_path)
+    first.signing_key(NO_ENV)
+    barrier = threading.Barrier(6)
+    answers: list[tuple[str, str]] = []
+
+    def rotate() -> None:
+        barrier.wait()
+        answers.append(KeyDirectory(tmp_path).rotate_signing_key(NO_ENV))
+
+    threads = [threading.Thread(target=rotate) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    current, *retired = first.verifier_keys(NO_ENV)
+    assert len(answers) == 6
+    assert sorted(retired) == sorted(old for old, _ in answers)  # six different keys retired
+    assert len(set(retired)) == 6 and current not in retired
+    assert {new for _, new in answers} - {current} <= set(retired)
 
 
 def test_rotating_is_refused_when_the_key_comes_from_the_environment(tmp_path: Path) -> None:
