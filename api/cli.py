@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api.accesslog import log_config
     from ledger.service import prepare_store
 
     path = settings.sqlite_path()
@@ -86,7 +87,12 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     uvicorn.run(
-        "api.main:worker_app", factory=True, host=args.host, port=args.port, workers=args.workers
+        "api.main:worker_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=log_config(),
     )
     return 0
 

@@ -421,3 +421,21 @@ def test_servers_are_stopped_by_the_fixture(tmp_path: Path) -> None:
     assert server.proc.poll() is not None
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{server.base}/healthz", timeout=2)
+
+
+# -- what the server logs ------------------------------------------------------------------------
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_access_log_never_holds_a_personal_number_from_a_query(
+    on_sqlite: Deployment, workers: int
+) -> None:
+    server = on_sqlite.start("--workers", str(workers))
+    world = set_up(server)
+    api = Client(server, world.tokens)
+    number = personal_number("20070101", "234")
+    forms = (number, number.replace("-", ""), number[2:])
+    for form in forms:
+        assert api.call("GET", f"/v1/youths?personal_number={form}", "anna").status_code == 200
+    log = server.log.read_text("utf-8", errors="replace")
+    assert log.count('"GET /v1/youths HTTP/1.1" 200') == 3  # the requests are logged, the query not
+    assert [form for form in forms if form in log] == []
+    assert "personal_number=" not in log
