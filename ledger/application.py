@@ -155,8 +155,9 @@ class LedgerCore(Application[UUID]):
                 # burst of writers cannot starve one command (a revocation) of its turn.
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
                 continue
-            if outcome.replay is not None:
-                return outcome.status, self.render_replay(outcome.replay)
+            if outcome.replay is not None:  # the youth just saved is the one to render from
+                held = next((a for a in outcome.aggregates if isinstance(a, Youth)), None)
+                return outcome.status, self.render_replay(outcome.replay, held)
             return outcome.status, outcome.body
         raise Conflict("the record changed concurrently too many times; try again")
 
@@ -189,8 +190,9 @@ class LedgerCore(Application[UUID]):
             raise Conflict("the first answer was erased with the youth's personal data")
         return json.loads(open_sealed(key, base64.b64decode(stored["sealed"]), scope_key.encode()))
 
-    def render_replay(self, spec: dict[str, Any]) -> Any:
-        """The first answer again, from what it was rendered from (see Outcome.replay)."""
+    def render_replay(self, spec: dict[str, Any], held: Youth | None = None) -> Any:
+        """The first answer again, from what it was rendered from (see Outcome.replay); `held` is
+        the youth at the spec's version when the caller has it (right after the save)."""
         msg = f"no renderer for {spec.get('kind')}"
         raise NotImplementedError(msg)
 

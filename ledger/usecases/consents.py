@@ -207,9 +207,7 @@ class ConsentUseCases(YouthUseCases):
         self.require(request.actor, *WRITERS)
 
         def command() -> Outcome:
-            youth = self.youth_of("consent", consent_id, for_update=True)
-            if youth.erased is not None:
-                raise Conflict("the youth's personal data has been erased; the record is closed")
+            youth = self.require_open(self.youth_of("consent", consent_id, for_update=True))
             state = self.consent_state(youth, consent_id)
             if state.annulled is not None:
                 raise Conflict("the consent is annulled")
@@ -375,12 +373,14 @@ class ConsentUseCases(YouthUseCases):
             raise NotFound("no such consent")
         return state
 
-    def render_replay(self, spec: dict[str, Any]) -> Any:
+    def render_replay(self, spec: dict[str, Any], held: Youth | None = None) -> Any:
         if spec.get("kind") != "consent":
-            return super().render_replay(spec)
-        youth = self.youth_of("consent", spec["consent_id"])
-        at_version: object = self.repository.get(youth.id, version=spec["version"])
-        assert isinstance(at_version, Youth)
+            return super().render_replay(spec, held)
+        at_version: object = held
+        if held is None:  # a replay: the youth as it was then, replayed from the store
+            youth = self.youth_of("consent", spec["consent_id"])
+            at_version = self.repository.get(youth.id, version=spec["version"])
+        assert isinstance(at_version, Youth) and at_version.version == spec["version"]
         return self.consent_json(
             at_version, spec["consent_id"], now=datetime.fromisoformat(spec["now"])
         )

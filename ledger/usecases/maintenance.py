@@ -43,9 +43,8 @@ class MaintenanceUseCases(SharingUseCases):
             self.save(youth, unlookups=unlookups)
         self.keyring.destroy(str(youth.id))
         self.database.purge_destroyed_keys()
-        erased = self.youth(youth.id).erased
-        assert erased is not None
-        return {"id": str(youth.id), "erased": True, "erased_at": iso(erased.recorded_at)}
+        assert youth.erased is not None
+        return {"id": str(youth.id), "erased": True, "erased_at": iso(youth.erased.recorded_at)}
 
     def rebuild_indexes(
         self, progress: Callable[[int], None] | None = None, chunk: int = 2000

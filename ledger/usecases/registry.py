@@ -146,4 +146,5 @@ class RegistryUseCases(LedgerCore):
         rows = self.database.read(
             self.database.tables.audit, types=["agency.registered"], limit=1_000_000
         )
-        return [agency_json(self.repository.get(UUID(r.originator_id))) for r in rows]
+        agencies = [self.written_once(UUID(r.originator_id)) for r in rows]
+        return [agency_json(a) for a in agencies if isinstance(a, Agency)]

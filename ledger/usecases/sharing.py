@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.application import Outcome, Request
-from ledger.errors import Conflict, Forbidden, Invalid, NotFound
+from ledger.errors import Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
 from ledger.rules import Decision, Question, combine, may_share, statutory_decision
 from ledger.usecases.consents import ConsentUseCases
@@ -134,9 +134,7 @@ class SharingUseCases(ConsentUseCases):
             occurred_at = cmd.get("occurred_at") or now
             if occurred_at > now:
                 raise Invalid.field("occurred_at", "is in the future")
-            youth = self._youth_for(cmd["youth_id"], for_update=True)
-            if youth.erased is not None:
-                raise Conflict("the youth's personal data has been erased; the record is closed")
+            youth = self.require_open(self._youth_for(cmd["youth_id"], for_update=True))
             decision = self.decide(
                 youth,
                 from_agency=cmd["from_agency"],
@@ -192,10 +190,10 @@ class SharingUseCases(ConsentUseCases):
 
         return self.execute(request, command)
 
-    def render_replay(self, spec: dict[str, Any]) -> Any:
+    def render_replay(self, spec: dict[str, Any], held: Youth | None = None) -> Any:
         if spec.get("kind") != "disclosure":
-            return super().render_replay(spec)
-        youth = self.youth_of("disclosure", spec["disclosure_id"])
+            return super().render_replay(spec, held)
+        youth = held or self.youth_of("disclosure", spec["disclosure_id"])
         disclosure = youth.disclosures[spec["disclosure_id"]]
         view = self.disclosure_json(youth, disclosure, self.positions(youth.id))
         return {"id": disclosure.disclosure_id, **view}

@@ -34,10 +34,18 @@ class YouthUseCases(RegistryUseCases):
             raise Invalid.field(field, str(e)) from None
 
     def writable_youth(self, youth_id: str) -> Youth:
-        youth = self.youth(youth_id, for_update=True)
+        return self.require_open(self.youth(youth_id, for_update=True))
+
+    @staticmethod
+    def require_open(youth: Youth) -> Youth:
         if youth.erased is not None:
             raise Conflict("the youth's personal data has been erased; the record is closed")
         return youth
+
+    def number_owner(self, digits: str) -> tuple[str, str | None]:
+        """The lookup key of a personal number, and the youth registered with it, if any."""
+        key = self.personal_number_key(digits)
+        return key, self.database.read(self.database.tables.lookup, key)
 
     # -- youths --------------------------------------------------------------------------------
     def register_youth(
@@ -48,8 +56,7 @@ class YouthUseCases(RegistryUseCases):
         def command() -> Outcome:
             parsed = self.parse_number(personal_number, "personal_number")
             digits = parsed.digits
-            key = self.personal_number_key(digits)
-            existing = self.database.read(self.database.tables.lookup, key)
+            key, existing = self.number_owner(digits)
             if existing is not None:
                 raise AlreadyExists("a youth with this personal number is registered", existing)
             youth = Youth.register(
@@ -92,8 +99,7 @@ class YouthUseCases(RegistryUseCases):
             old = reveal(youth.personal_number)
             if parsed.digits == old:
                 raise Invalid.field("personal_number", "is already the youth's number")
-            key = self.personal_number_key(parsed.digits)
-            existing = self.database.read(self.database.tables.lookup, key)
+            key, existing = self.number_owner(parsed.digits)
             if existing is not None:
                 raise AlreadyExists(
                     "another youth is registered with this personal number", existing
@@ -144,7 +150,7 @@ class YouthUseCases(RegistryUseCases):
     def find_youths(self, request: Request, personal_number: str) -> list[dict[str, Any]]:
         self.require(request.actor, *READERS)
         digits = self.parse_number(personal_number, "personal_number").digits
-        found = self.database.read(self.database.tables.lookup, self.personal_number_key(digits))
+        _, found = self.number_owner(digits)
         self.log_access(request.actor, "find_youth", found, {"found": found is not None})
         if found is None:
             return []
@@ -262,13 +268,8 @@ class YouthUseCases(RegistryUseCases):
         for state in consents_as_of(youth, at=now, known_at=now, policy=self.policy):
             if state.case_id not in (None, case.case_id) or state.annulled:
                 continue
-            granted = state.granted.data["scope"]
-            pairs = [
-                (s, p)
-                for s in social
-                for p in police
-                if s in granted["agencies"] and p in granted["agencies"]
-            ]
+            granted = state.granted.scope.agencies
+            pairs = [(s, p) for s in social for p in police if s in granted and p in granted]
             if not pairs:
                 continue
             lost = state.revoked is not None or not any(
