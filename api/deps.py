@@ -9,9 +9,10 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.errors import PROBLEM
 from ledger.actor import Actor
 from ledger.application import Request as LedgerRequest
-from ledger.errors import DisclosureRefused, Invalid, Unauthenticated
+from ledger.errors import Invalid, Unauthenticated
 from ledger.service import Ledger
 
 
@@ -61,10 +62,10 @@ CommandDep = Annotated[Command, Depends(Command)]
 
 
 def respond(result: tuple[int, Any]) -> JSONResponse:
+    """A command's answer; one that refuses (a disclosure the decision did not allow) is a
+    problem document."""
     status, body = result
-    if status == 403 and isinstance(body, dict) and "decision" in body:
-        raise DisclosureRefused(body.get("detail", "refused"), body)
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM if status >= 400 else None)
 
 
 class Page:

@@ -15,7 +15,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ledger.errors import (
     AlreadyExists,
     Conflict,
-    DisclosureRefused,
     Forbidden,
     IdempotencyConflict,
     Invalid,
@@ -38,7 +37,6 @@ STATUS: list[tuple[type[LedgerError], int, str]] = [
     (Conflict, 409, "conflict"),
     (Unauthenticated, 401, "unauthenticated"),
     (Forbidden, 403, "forbidden"),
-    (DisclosureRefused, 403, "disclosure-refused"),
 ]
 
 
@@ -65,8 +63,6 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def on_ledger_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)
-    if isinstance(exc, DisclosureRefused):
-        return JSONResponse(exc.body, status_code=403, media_type=PROBLEM)
     status, slug = status_of(exc)
     extra: dict[str, Any] = {}
     if isinstance(exc, Invalid):

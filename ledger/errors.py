@@ -7,13 +7,13 @@ LedgerError
 │   ├── AlreadyExists  a create collided with an existing id; `existing_id` says which
 │   └── IdempotencyConflict  an Idempotency-Key reused with another body
 ├── Unauthenticated    missing, unknown or expired token (401)
-├── Forbidden          valid token, not allowed (403)
-└── DisclosureRefused  a disclosure the decision did not allow (403, carries the decision)
+└── Forbidden          valid token, not allowed (403)
+
+A refused disclosure is not an error: it is recorded, and its answer is a 403 problem that
+carries the decision (SharingUseCases.disclose).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 
 class LedgerError(Exception):
@@ -62,11 +62,3 @@ class Unauthenticated(LedgerError):
 
 class Forbidden(LedgerError):
     title = "Forbidden"
-
-
-class DisclosureRefused(LedgerError):
-    title = "Disclosure refused"
-
-    def __init__(self, detail: str, body: dict[str, Any]) -> None:
-        super().__init__(detail)
-        self.body = body

@@ -9,11 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from ledger.application import Request
-from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, fold
+from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact
 from ledger.errors import Invalid
 from ledger.personal import reveal
+from ledger.rules import consents_as_of
 from ledger.service import Ledger
 from ledger.timeutil import iso
+from ledger.usecases.youths import formatted_number
 from ledger.youth import Disclosure, Youth
 from projections.audit import require_youth_view
 
@@ -33,9 +35,7 @@ def register_extract(
 def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
     now = ledger.now()
     states = {
-        cid: state
-        for cid, facts in youth.consents.items()
-        if (state := _fold(ledger, youth, cid, facts)) is not None
+        s.consent_id: s for s in consents_as_of(youth, at=now, known_at=now, policy=ledger.policy)
     }
     accepted = [d for d in youth.disclosures.values() if d.accepted]
     refused = [d for d in youth.disclosures.values() if not d.accepted]
@@ -50,7 +50,7 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
         "youth": {
             "id": str(youth.id),
             "name": reveal(youth.name),
-            "personal_number": _formatted(reveal(youth.personal_number)),
+            "personal_number": formatted_number(youth.personal_number),
             "birth_date": youth.birth_date.isoformat(),
             "erased": youth.erased is not None,
         },
@@ -92,19 +92,6 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
             for p in ledger.catalogue.provisions
         },
     }
-
-
-def _fold(ledger: Ledger, youth: Youth, consent_id: str, facts: list[Fact]) -> ConsentState | None:
-    now = ledger.now()
-    return fold(
-        consent_id,
-        facts,
-        at=now,
-        known_at=now,
-        birth_date=youth.birth_date,
-        guardians=list(youth.guardians.values()),
-        policy=ledger.policy,
-    )
 
 
 def _disclosure(d: Disclosure, states: Mapping[str, ConsentState]) -> dict[str, Any]:
@@ -197,7 +184,3 @@ def _agency(ledger: Ledger, agency_id: str) -> dict[str, Any]:
     except Invalid:
         return {"name": agency_id, "kind": None}
     return {"name": agency.name, "kind": agency.kind}
-
-
-def _formatted(digits: str | None) -> str | None:
-    return None if digits is None else f"{digits[:8]}-{digits[8:]}"

@@ -100,7 +100,6 @@ def review(
     entries: list[dict[str, Any]] = []
     findings: list[Finding] = []
     for youth in youths:
-        positions = ledger.positions(youth.id)
         chosen = [
             d
             for d in youth.disclosures.values()
@@ -108,6 +107,7 @@ def review(
         ]
         if not chosen:
             continue
+        positions = ledger.positions(youth.id)
         judge = YouthReview(ledger, youth, now)
         for d in chosen:
             entry, found = judge.disclosure(d)
@@ -117,14 +117,9 @@ def review(
         findings += judge.consent_findings()
     entries.sort(key=lambda e: (e["position"] is None, e["position"] or 0))
     unique = list({f.key(): f for f in findings}.values())
+    concerning = _by_disclosure(unique)
     for entry in entries:
-        entry["findings"] = sorted(
-            {
-                f.code
-                for f in unique
-                if f.disclosure_id == entry["id"] or entry["id"] in f.disclosure_ids
-            }
-        )
+        entry["findings"] = sorted({f.code for f in concerning.get(entry["id"], [])})
     return {
         "generated_at": iso(now),
         "disclosures": entries,
@@ -143,13 +138,24 @@ def _in_scope(
     return (since is None or at >= since) and (until is None or at < until)
 
 
+def _by_disclosure(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
+    """Each disclosure's findings: those about it, and those about a consent it rested on."""
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        for disclosure_id in dict.fromkeys([f.disclosure_id, *f.disclosure_ids]):
+            if disclosure_id is not None:
+                out.setdefault(disclosure_id, []).append(f)
+    return out
+
+
 def summarise(entries: Sequence[Mapping[str, Any]], findings: Sequence[Finding]) -> dict[str, Any]:
     by_code = Counter(f.code for f in findings)
     by_severity = Counter(f.severity for f in findings)
+    concerning = _by_disclosure(findings)
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
     bases: dict[str, dict[str, int]] = {}
     for e in entries:
-        n = len([f for f in findings if f.disclosure_id == e["id"] or e["id"] in f.disclosure_ids])
+        n = len(concerning.get(e["id"], []))
         for to in e["to_agencies"]:
             pair = pairs.setdefault(
                 (e["from_agency"], to),

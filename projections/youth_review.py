@@ -353,11 +353,10 @@ class YouthReview:
                 )
             for f in facts:
                 if f.kind in (GRANTED, SIGNED, EXTENDED):
-                    what = {GRANTED: "the consent", SIGNED: "a signature", EXTENDED: "an extension"}
                     if f.data.get("method") == "oral" and not _has_text(f.data.get("notes")):
                         add(
                             "ORAL_WITHOUT_NOTES",
-                            f"consent {cid}: {what[f.kind]} given orally without notes on when, "
+                            f"consent {cid}: {_fact_words(f)} given orally without notes on when, "
                             "how and who was present",
                         )
                     if (
@@ -367,7 +366,7 @@ class YouthReview:
                     ):
                         add(
                             "WRITTEN_WITHOUT_FORM_REFERENCE",
-                            f"consent {cid}: {what[f.kind]} in writing without a form reference",
+                            f"consent {cid}: {_fact_words(f)} in writing without a form reference",
                         )
                 if f.kind in (GRANTED, SIGNED, EXTENDED, REVOKED, PARTIALLY_REVOKED):
                     late = f.recorded_at - f.effective_at

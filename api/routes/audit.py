@@ -28,7 +28,6 @@ from projections.review import run_review
 router = APIRouter(prefix="/v1", tags=["audit and review"])
 
 JSON, HTML, CSV = "application/json", "text/html", "text/csv"
-LANGUAGES = ("sv", "en")
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
     autoescape=True,  # names and notes come from users: never trust them as markup
