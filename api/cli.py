@@ -103,17 +103,14 @@ def run_token(settings: Settings, args: argparse.Namespace) -> int:
     ledger = build_ledger(settings, system_clock)
     try:
         secret = secrets.token_urlsafe(32)
-        holder = Actor(args.actor, args.agency, frozenset(args.role))
-        expires = (
-            system_clock() + timedelta(days=args.expires_in_days) if args.expires_in_days else None
-        )
+        days = args.expires_in_days
         ledger.bootstrap_token(
-            secret, agency_id=holder.agency_id, actor_id=holder.actor_id, roles=sorted(holder.roles)
+            secret,
+            agency_id=args.agency,
+            actor_id=args.actor,
+            roles=sorted(set(args.role)),
+            expires_at=system_clock() + timedelta(days=days) if days else None,
         )
-        if expires is not None:
-            print(
-                "note: --expires-in-days applies to tokens minted through the API", file=sys.stderr
-            )
         print(secret)
     finally:
         ledger.close()

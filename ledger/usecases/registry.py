@@ -86,14 +86,20 @@ class RegistryUseCases(LedgerCore):
         return self.execute(request, command)
 
     def bootstrap_token(
-        self, token: str, *, agency_id: str, actor_id: str, roles: list[str]
+        self,
+        token: str,
+        *,
+        agency_id: str,
+        actor_id: str,
+        roles: list[str],
+        expires_at: datetime | None = None,
     ) -> None:
         """The first admin token (LEDGER_ADMIN_TOKEN or `ledger token`): issued by the system."""
         if Token.create_id(token_digest(token)) in self.repository:
             return
         holder = Actor(actor_id, agency_id, frozenset(roles))
         issued = Token.issue(
-            token=token, holder=holder, expires_at=None, actor=SYSTEM, now=self.now()
+            token=token, holder=holder, expires_at=expires_at, actor=SYSTEM, now=self.now()
         )
         with suppress(IntegrityError):  # another worker bootstrapped the same token first
             self.save(issued)

@@ -13,6 +13,7 @@ import stat
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from ledger.checkpoint import (
     sign_checkpoint,
     verifier_key,
 )
+from ledger.errors import Unauthenticated
 from ledger.integrity import IntegrityService
 from ledger.keys import KeyDirectory
 from ledger.service import Ledger, open_ledger
@@ -177,6 +179,34 @@ def test_token_prints_a_token_that_authenticates_as_the_named_admin(cli: Cli) ->
         "admin",
         {"admin"},
     )
+
+
+def test_a_token_minted_with_an_expiry_stops_authenticating_after_it(cli: Cli) -> None:
+    result = cli.run(
+        "token",
+        "--agency",
+        "skola-x",
+        "--actor",
+        "lars",
+        "--role",
+        "staff",
+        "--expires-in-days",
+        "2",
+    )
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    for days, valid in ((1, True), (3, False)):
+        master = KeyDirectory(cli.keys).master_key({})
+        later = system_clock() + timedelta(days=days)
+        ledger = open_ledger(cli.url, clock=lambda later=later: later, master_key=master)
+        try:
+            if valid:
+                assert ledger.authenticate(token).actor_id == "lars"
+            else:
+                with pytest.raises(Unauthenticated, match="expired"):
+                    ledger.authenticate(token)
+        finally:
+            ledger.close()
 
 
 # -- verify --------------------------------------------------------------------------------------
