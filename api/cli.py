@@ -160,11 +160,7 @@ def verify_bundle(path: Path, pinned: list[str]) -> int:
             return 2
     try:
         bundle = json.loads(path.read_text("utf-8"))
-        expected = None
-        if pinned:
-            carried = bundle.get("verifier_key") if isinstance(bundle, dict) else None
-            expected = carried if carried in pinned else pinned[0]
-        checkpoint = check(bundle, expected_verifier_key=expected)
+        checkpoint = check(bundle, trusted_verifier_keys=pinned)
     except (OSError, ValueError) as e:
         print(f"FAILED: {e}")
         return 1

@@ -8,7 +8,7 @@ import base64
 import binascii
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -365,12 +365,12 @@ def _hex(value: object, what: str, size: int | None = None) -> bytes:
 
 
 def verify_bundle(
-    bundle: Mapping[str, object], *, expected_verifier_key: str | None = None
+    bundle: Mapping[str, object], *, trusted_verifier_keys: Collection[str] = ()
 ) -> Checkpoint:
     """Check one bundle offline and return the signed checkpoint it is proven against.
 
     The bundle carries its own public key, so on its own this shows internal consistency only;
-    pass `expected_verifier_key` (the log's published vkey) to pin whose signature it is.
+    pass `trusted_verifier_keys` (the log's published vkeys) to pin whose signature it is.
     """
     unknown = sorted(set(bundle) - _BUNDLE_FIELDS)
     if unknown:
@@ -397,8 +397,8 @@ def verify_bundle(
     if vkey != verifier_key(key_name, public_key):
         msg = "bundle verifier_key does not match its key_name and public_key"
         raise NoteError(msg)
-    if expected_verifier_key is not None and vkey != expected_verifier_key:
-        msg = f"bundle is signed by {vkey}, not the expected {expected_verifier_key}"
+    if trusted_verifier_keys and vkey not in trusted_verifier_keys:
+        msg = f"bundle is signed by {vkey}, not the expected {' or '.join(trusted_verifier_keys)}"
         raise NoteError(msg)
     if hash_leaf(leaf) != leaf_hash:
         msg = "bundle leaf_hash is not the RFC 6962 hash of its leaf"

@@ -28,7 +28,6 @@ from ledger.merkle import (
     ProofError,
     TreeBuilder,
     consistency_proof,
-    encode_leaf,
     hash_children,
     hash_leaf,
     inclusion_proof,
@@ -37,7 +36,7 @@ from ledger.merkle import (
 )
 from ledger.store.database import Database
 from ledger.store.integrity_sql import CheckpointRow, Counts, EntryRow, IntegritySql, node_count
-from ledger.store.tables import payload_digest
+from ledger.store.tables import leaf_bytes
 from ledger.timeutil import iso
 
 DEFAULT_CHUNK_SIZE = 2000
@@ -80,13 +79,7 @@ def recompute_leaf(row: EntryRow) -> bytes:
         msg = f"{where}: the stored event it commits to is missing"
         raise DamagedLeaf(msg)
     try:
-        leaf = encode_leaf(
-            stream_id=row.stream_id,
-            version=row.version,
-            topic=row.topic,
-            recorded_at=row.recorded_at,
-            payload_sha256=payload_digest(row.state),
-        )
+        leaf = leaf_bytes(row.stream_id, row.version, row.topic, row.recorded_at, row.state)
     except ValueError as e:
         msg = f"{where}: the stored event cannot be encoded as a leaf ({e})"
         raise DamagedLeaf(msg) from None

@@ -85,17 +85,15 @@ CREATE = [
 ]
 
 
-def payload_digest(state: bytes) -> bytes:
-    return hashlib.sha256(state).digest()
-
-
-def leaf_for(stored: StoredEvent, recorded_at: str) -> bytes:
+def leaf_bytes(stream_id: str, version: int, topic: str, recorded_at: str, state: bytes) -> bytes:
+    """What a leaf commits to: the stored event's identity, type, recorded time and a digest of
+    its stored (sealed) payload. Written on append and recomputed by verify from the same rule."""
     return encode_leaf(
-        stream_id=stream_text(stored.originator_id),
-        version=stored.originator_version,
-        topic=stored.topic,
+        stream_id=stream_id,
+        version=version,
+        topic=topic,
         recorded_at=recorded_at,
-        payload_sha256=payload_digest(stored.state),
+        payload_sha256=hashlib.sha256(state).digest(),
     )
 
 
@@ -145,7 +143,14 @@ class Tables:
         leaf_hashes = []
         for offset, (stored, meta) in enumerate(zip(stored_events, entries, strict=True)):
             position = size + offset
-            leaf_hash = hash_leaf(leaf_for(stored, meta.recorded_at))
+            leaf = leaf_bytes(
+                stream_text(stored.originator_id),
+                stored.originator_version,
+                stored.topic,
+                meta.recorded_at,
+                stored.state,
+            )
+            leaf_hash = hash_leaf(leaf)
             leaf_hashes.append(leaf_hash)
             stream = stream_text(stored.originator_id)
             cur.execute(

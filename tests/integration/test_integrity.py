@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.persistence import StoredEvent
 
 from ledger.checkpoint import (
     Checkpoint,
@@ -33,7 +32,7 @@ from ledger.merkle import (
 )
 from ledger.service import Ledger
 from ledger.store.integrity_sql import EntryRow, IntegritySql
-from ledger.store.tables import leaf_for
+from ledger.store.tables import leaf_bytes
 from ledger.timeutil import iso
 from tests.conftest import ADMIN, Clock, StoreUnderTest, as_actor
 
@@ -195,8 +194,8 @@ class Tamper:
             leaf_hashes.append(row.leaf_hash)
         row = self.entry(position)
         assert row.stream_id is not None and row.state is not None and row.topic is not None
-        stored = StoredEvent(uuid.UUID(row.stream_id), row.version, row.topic, row.state)
-        leaf_hashes[position] = hash_leaf(leaf_for(stored, row.recorded_at))
+        leaf = leaf_bytes(row.stream_id, row.version, row.topic, row.recorded_at, row.state)
+        leaf_hashes[position] = hash_leaf(leaf)
         self.execute(
             "UPDATE {p}ledger_log SET leaf_hash = ? WHERE position = ?",
             (leaf_hashes[position], position),
@@ -289,7 +288,7 @@ def test_a_bundle_verifies_offline_against_the_published_key(history: History) -
     vkey = verifier_key(KEY_NAME, bytes.fromhex(history.second["public_key"]))
     for position in (0, history.first["tree_size"], history.size - 1):
         bundle = history.integrity.bundle(position)
-        checkpoint = verify_bundle(bundle, expected_verifier_key=vkey)
+        checkpoint = verify_bundle(bundle, trusted_verifier_keys=[vkey])
         assert checkpoint.size == history.size
         assert bundle["leaf"] == history.integrity.leaf(position)["leaf"]
 
@@ -559,10 +558,10 @@ def test_until_the_tree_grows_the_latest_checkpoint_and_bundles_carry_the_old_ke
     integrity = rotated(history)
     old_vkey = verifier_key(KEY_NAME, PRIVATE_KEY.public_key().public_bytes_raw())
     assert integrity.checkpoint() == history.second
-    assert verify_bundle(integrity.bundle(0), expected_verifier_key=old_vkey).size == history.size
+    assert verify_bundle(integrity.bundle(0), trusted_verifier_keys=[old_vkey]).size == history.size
     add_agencies(history.ledger, ("polis-kumla", "police"))
     new_vkey = verifier_key(KEY_NAME, NEW_KEY.public_key().public_bytes_raw())
-    newest = verify_bundle(integrity.bundle(history.size), expected_verifier_key=new_vkey)
+    newest = verify_bundle(integrity.bundle(history.size), trusted_verifier_keys=[new_vkey])
     assert newest.size == history.size + 1
 
 

@@ -398,7 +398,7 @@ def test_bundle_round_trips_through_json_for_every_position(position: int) -> No
     assert bundle["format"] == BUNDLE_FORMAT
     assert bundle["verifier_key"] == verifier_key(LOG_NAME, LOG_PUB)
     assert verify_bundle(bundle) == TREE_CHECKPOINT
-    assert verify_bundle(bundle, expected_verifier_key=verifier_key(LOG_NAME, LOG_PUB))
+    assert verify_bundle(bundle, trusted_verifier_keys=[verifier_key(LOG_NAME, LOG_PUB)])
 
 
 def test_bundle_has_exactly_the_documented_fields() -> None:
@@ -524,7 +524,7 @@ def test_bundle_signed_by_an_unexpected_log_key_is_rejected_when_the_key_is_pinn
     )
     assert verify_bundle(bundle) == TREE_CHECKPOINT
     with pytest.raises(NoteError, match="expected"):
-        verify_bundle(bundle, expected_verifier_key=verifier_key(LOG_NAME, LOG_PUB))
+        verify_bundle(bundle, trusted_verifier_keys=[verifier_key(LOG_NAME, LOG_PUB)])
 
 
 def test_make_bundle_refuses_to_produce_an_unverifiable_bundle() -> None:
