@@ -26,16 +26,23 @@ PERSONAL_KEYS = frozenset({"notes", "note", "reason", "rationale", "recipient_pe
 
 
 # -- who may see what ------------------------------------------------------------------------
+def may_view_youth(actor: Actor, youth: Youth) -> bool:
+    """Auditors see every youth; a coordinator the youths whose cases their agency takes part in,
+    or that they coordinate."""
+    return actor.has("auditor") or (
+        actor.has("coordinator")
+        and any(
+            actor.agency_id in case.agencies or case.coordinator_actor_id == actor.actor_id
+            for case in youth.cases.values()
+        )
+    )
+
+
 def require_youth_view(actor: Actor, youth: Youth) -> None:
-    """Auditors see every youth; a coordinator the youths whose cases their agency takes part in."""
-    if actor.has("auditor"):
-        return
-    if actor.has("coordinator") and any(
-        actor.agency_id in case.agencies or case.coordinator_actor_id == actor.actor_id
-        for case in youth.cases.values()
-    ):
-        return
-    raise Forbidden("an auditor, or a coordinator of an agency in the youth's case, may see this")
+    if not may_view_youth(actor, youth):
+        raise Forbidden(
+            "an auditor, or a coordinator of an agency in the youth's case, may see this"
+        )
 
 
 def require_actor_trail(actor: Actor, actor_id: str) -> None:

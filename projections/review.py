@@ -14,7 +14,7 @@ from ledger.errors import Forbidden, Invalid
 from ledger.service import Ledger
 from ledger.timeutil import iso
 from ledger.youth import Disclosure, Youth
-from projections.audit import require_youth_view
+from projections.audit import may_view_youth, require_youth_view
 from projections.findings import SEVERITIES, Finding
 from projections.youth_review import YouthReview
 
@@ -48,7 +48,14 @@ def run_review(
         "disclosures": report["summary"]["disclosures"],
         "findings": report["summary"]["findings"],
     }
-    ledger.log_access(request.actor, "run_review", youth_id, details)
+    # A read of every youth whose disclosures the report shows (of the one asked about, even
+    # when it shows none), as a listing of disclosures logs it.
+    shown = (
+        [youth_id]
+        if youth_id
+        else list(dict.fromkeys(d["youth_id"] for d in report["disclosures"]))
+    )
+    ledger.log_reads(request.actor, "run_review", shown, details)
     return report
 
 
@@ -67,9 +74,7 @@ def _youths_in_scope(
             # A coordinator's review without a youth: the cases their agency takes part in.
             rows = _audit(ledger, types=["youth.case_opened"], agency_id=actor.agency_id)
             found = [ledger.youth(y) for y in _unique(r.youth_id for r in rows)]
-            return [
-                y for y in found if any(actor.agency_id in c.agencies for c in y.cases.values())
-            ]
+            return [y for y in found if may_view_youth(actor, y)]
         if agency_id != actor.agency_id:
             raise Forbidden("a coordinator may review only their own agency's disclosures")
     rows = _audit(ledger, types=["youth.disclosure_recorded"], agency_id=agency_id)

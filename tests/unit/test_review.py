@@ -578,3 +578,36 @@ def test_a_coordinators_review_without_a_youth_covers_only_their_agencys_cases(
     report = world.review(school_coordinator)
     assert {d["youth_id"] for d in report["disclosures"]} == {ours}
     assert {d["youth_id"] for d in world.review()["disclosures"]} == {ours, theirs}
+
+
+def test_a_coordinator_reviews_the_cases_they_coordinate_as_they_may_view_them(
+    world: World,
+) -> None:
+    """The review's scope and the youth view follow one rule: a case the coordinator coordinates
+    is theirs even when their own agency is not among its agencies."""
+    youth = world.youth()
+    world.consent(youth)
+    world.disclose(youth)
+    world.ledger.open_case(
+        COORDINATOR,
+        youth_id=youth,
+        form="SSPF",
+        agencies=["skola-x", "polis-orebro"],
+        coordinator_actor_id=COORDINATOR.actor.actor_id,
+    )
+    assert world.review(COORDINATOR, youth_id=youth)["scope"]["youth_id"] == youth
+    assert {d["youth_id"] for d in world.review(COORDINATOR)["disclosures"]} == {youth}
+
+
+def test_a_review_of_several_youths_is_logged_as_a_read_of_each_youth_it_shows(
+    world: World,
+) -> None:
+    first, second, untouched = world.youth(), world.youth("20070101"), world.youth("20080101")
+    for youth in (first, second):
+        world.consent(youth)
+        world.disclose(youth)
+    world.review()
+    rows = world.ledger.database.read(world.ledger.database.tables.audit, actor_id="ida")
+    reads = [r.youth_id for r in rows if r.type == "access.run_review"]
+    assert sorted(reads) == sorted([first, second])
+    assert untouched not in reads
