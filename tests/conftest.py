@@ -20,7 +20,6 @@ from ledger.application import Request
 from ledger.service import Ledger, open_ledger
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def postgres_reason() -> str | None:
@@ -28,9 +27,7 @@ def postgres_reason() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(
-            PG_URL.replace("postgresql://", "postgresql://", 1), connect_timeout=3
-        ):
+        with psycopg.connect(PG_URL, connect_timeout=3):
             return None
     except Exception as e:  # any failure to connect means: no PostgreSQL here
         return f"PostgreSQL at {PG_URL.split('@')[-1]} is unreachable ({type(e).__name__})"

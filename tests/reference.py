@@ -355,26 +355,3 @@ def decide(
     codes = sorted(set().union(*(v.reasons for v in views)))
     return Verdict(False, codes, sorted(v.consent_id for v in views), views)
 
-
-def reference_decision(
-    events: Iterable[Any],
-    *,
-    from_agency: str,
-    to_agency: str,
-    category: str,
-    at: datetime,
-    known_at: datetime,
-    purpose: str | None = None,
-    situation: str | None = None,
-) -> tuple[bool, list[str], list[str]]:
-    """(allowed, sorted reason codes, sorted consent ids)."""
-    return decide(
-        events,
-        from_agency=from_agency,
-        to_agency=to_agency,
-        category=category,
-        at=at,
-        known_at=known_at,
-        purpose=purpose,
-        situation=situation,
-    ).as_tuple()

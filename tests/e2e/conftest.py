@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,6 @@ ADMIN_TOKEN = "admin-token-" + "x" * 24
 def personal_number(birth: str, serial: str = "123") -> str:
     """A valid personnummer YYYYMMDD-NNNC for a birth date YYYYMMDD."""
     return f"{birth}-{serial}{luhn_check_digit(birth[2:] + serial)}"
-
-
-def at(clock: Clock, **delta: float) -> str:
-    from datetime import timedelta
-
-    return (clock.now + timedelta(**delta)).isoformat()
 
 
 @dataclass
@@ -139,6 +132,3 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[Api]:
 def codes(decision: dict[str, Any]) -> set[str]:
     return {r["code"] for r in decision["reasons"]}
 
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()

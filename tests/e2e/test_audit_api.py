@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -20,15 +20,6 @@ from api.main import create_app
 from api.settings import Settings
 from tests.conftest import Clock
 from tests.e2e.conftest import ADMIN_TOKEN, Api
-
-
-@pytest.fixture
-def api(tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    settings = Settings(
-        database_url="sqlite:///:memory:", admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys"
-    )
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield Api(client, clock, {"admin": ADMIN_TOKEN})
 
 
 # -- helpers a coordinator and the staff would use -------------------------------------------
@@ -80,10 +71,6 @@ def review(api: Api, who: str = "ida", **scope: Any) -> dict[str, Any]:
     r = api.post("/v1/reviews", scope, who)
     assert r.status_code == 200, r.text
     return dict(r.json())
-
-
-def finding_codes(api: Api, youth: str) -> set[str]:
-    return {f["code"] for f in review(api, youth_id=youth)["findings"]}
 
 
 def sig_case(api: Api, youth: str) -> str:

@@ -258,8 +258,9 @@ def check_race(ledger: Ledger, race: RaceResult) -> tuple[int, int]:
     "shared",
     [
         False,
-        # Flaky, not always failing, hence not strict: the race itself hits the bug in about
-        # one run of three; the test below reproduces it every time.
+        # One instance shared by the threads, as a server's request threads share it: this once
+        # caught a cached aggregate mutated while others read it (now applied copy-on-write);
+        # the test below exercises that window directly.
         True,
     ],
     ids=["own-instances", "one-instance"],
