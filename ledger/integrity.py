@@ -28,7 +28,6 @@ from ledger.merkle import (
     ProofError,
     TreeBuilder,
     consistency_proof,
-    hash_children,
     hash_leaf,
     inclusion_proof,
     root_at,
@@ -103,24 +102,6 @@ class _Failure(Exception):
         self.problem = problem
         self.position = position
         self.checkpoint = checkpoint
-
-
-class _Frontier:
-    """Recomputes every perfect-subtree node as leaf hashes arrive, to compare with stored ones."""
-
-    def __init__(self) -> None:
-        self._stack: list[bytes] = []
-        self._size = 0
-
-    def append(self, leaf_hash: bytes, created: list[tuple[NodeKey, bytes]]) -> None:
-        level, index, node = 0, self._size, leaf_hash
-        created.append(((level, index), node))
-        while index & 1:
-            node = hash_children(self._stack.pop(), node)
-            level, index = level + 1, index >> 1
-            created.append(((level, index), node))
-        self._stack.append(node)
-        self._size += 1
 
 
 class BadArgument(ValueError):
@@ -418,8 +399,7 @@ class _Audit:
         self.sql = service._sql
         self.counts = counts
         self.size = counts.tree_size
-        self.builder = TreeBuilder()
-        self.frontier = _Frontier()
+        self.builder = TreeBuilder()  # recomputes every node, to compare with the stored ones
         self.checked = 0
         self.previous: tuple[int, bytes] | None = None  # the last checkpoint that matched
         self.checkpoints: Iterator[CheckpointRow] = self.sql.checkpoints()
@@ -454,8 +434,7 @@ class _Audit:
                 recompute_leaf(row)
             except DamagedLeaf as e:
                 raise _Failure(str(e), position=row.position) from None
-            self.builder.append(row.leaf_hash)
-            self.frontier.append(row.leaf_hash, created)
+            created += self.builder.append(row.leaf_hash)
             expected += 1
         if expected != stop:
             raise _Failure(f"position {expected} is missing from the log", position=expected)

@@ -524,16 +524,20 @@ class TreeBuilder:
     def size(self) -> int:
         return self._size
 
-    def append(self, leaf_hash: bytes) -> None:
+    def append(self, leaf_hash: bytes) -> list[tuple[NodeKey, bytes]]:
+        """Adds a leaf; returns the perfect-subtree nodes it completes, the leaf's own first."""
         if len(leaf_hash) != HASH_SIZE:
             msg = f"leaf hash must be {HASH_SIZE} bytes, got {len(leaf_hash)}"
             raise ValueError(msg)
-        node, index = bytes(leaf_hash), self._size
+        level, index, node = 0, self._size, bytes(leaf_hash)
+        completed = [((level, index), node)]
         while index & 1:
             node = hash_children(self._stack.pop(), node)
-            index >>= 1
+            level, index = level + 1, index >> 1
+            completed.append(((level, index), node))
         self._stack.append(node)
         self._size += 1
+        return completed
 
     def root(self) -> bytes:
         if not self._stack:
