@@ -8,6 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
+
 from ledger.merkle import NodeKey
 from ledger.store.database import Database
 from ledger.store.tables import stream_text
@@ -198,10 +200,8 @@ class IntegritySql:
             self.database.write(
                 self.tables.put_checkpoint, row.tree_size, row.root_hash, row.note, row.signed_at
             )
-        except Exception as e:
-            if type(e).__name__ in ("IntegrityError", "UniqueViolation"):
-                return False
-            raise
+        except IntegrityError:  # the event store maps both drivers' errors to its own
+            return False
         return True
 
 

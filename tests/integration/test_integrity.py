@@ -581,3 +581,12 @@ def test_two_ledgers_on_one_store_share_one_sequence_of_checkpoints(
     assert second["tree_size"] == first["tree_size"] + 1
     assert service_for(one, clock).checkpoint(sign_new=False) == second
     assert service_for(one, clock).verify().checkpoints_checked == 2
+
+
+def test_a_second_checkpoint_of_the_same_size_is_not_stored(history: History) -> None:
+    """A concurrent signer that lost the race gets False, on every store, and nothing changes."""
+    sql = IntegritySql(history.ledger.database)
+    latest = sql.latest_checkpoint()
+    assert latest is not None
+    assert sql.put_checkpoint(latest) is False
+    assert checkpoint_count(history.ledger) == 2
