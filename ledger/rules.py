@@ -3,7 +3,7 @@ knew it at `known_at`? Pure functions over the youth's facts; every answer says 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -138,6 +138,27 @@ def may_share(history: History, question: Question, policy: ConsentPolicy) -> De
         return Decision(True, "consent", tuple(covering), covers, q.at, q.known_at)
     considered = tuple(dict.fromkeys(r.consent_id for r in refusals if r.consent_id))
     return Decision(False, None, considered, tuple(refusals), q.at, q.known_at)
+
+
+def sig_consents_lost(
+    case: Case, kinds: Mapping[str, str], states: Iterable[ConsentState]
+) -> list[ConsentState]:
+    """SIG (seed 004, "Avsluta"): the case's consents that covered social services ↔ police and no
+    longer do (revoked, or that pair removed); the intervention must end. `kinds` maps the case's
+    agencies to their kinds."""
+    social = [a for a, k in kinds.items() if k == "social_services"]
+    police = [a for a, k in kinds.items() if k == "police"]
+    lost = []
+    for state in states:
+        if state.annulled is not None or state.case_id not in (None, case.case_id):
+            continue
+        granted = state.granted.scope.agencies
+        pairs = [(s, p) for s in social for p in police if s in granted and p in granted]
+        if pairs and (
+            state.revoked is not None or not any(state.scope.involves_pair(s, p) for s, p in pairs)
+        ):
+            lost.append(state)
+    return lost
 
 
 def consent_reasons(state: ConsentState, q: Question, case: Case | None) -> list[Reason]:

@@ -30,6 +30,7 @@ from ledger.rules import (
     Decision,
     Question,
     consent_reasons,
+    sig_consents_lost,
 )
 from ledger.service import Ledger
 from ledger.timeutil import age_on, iso
@@ -309,27 +310,18 @@ class YouthReview:
             if case.closed_at(at, self.now) is not None or not involved & set(case.agencies):
                 continue
             kinds = self.ledger.agency_kinds(list(case.agencies), "agencies")
-            social = [a for a, k in kinds.items() if k == "social_services"]
-            police = [a for a, k in kinds.items() if k == "police"]
-            for cid, state in self.states(at=at, known_at=self.now).items():
-                if state.annulled is not None or state.case_id not in (None, case.case_id):
-                    continue
-                granted = state.granted.data["scope"]["agencies"]
-                pairs = [(s, p) for s in social for p in police if s in granted and p in granted]
-                if not pairs:
-                    continue
-                if state.revoked is not None or not any(
-                    state.scope.involves_pair(s, p) for s, p in pairs
-                ):
-                    findings.append(
-                        self.finding(
-                            "SIG_CONTINUES_AFTER_POLICE_REVOCATION",
-                            f"SIG case {case.case_id} went on sharing after consent {cid} covering "
-                            "social services and police was revoked; the intervention must end",
-                            d,
-                            cid,
-                        )
+            states = self.states(at=at, known_at=self.now).values()
+            for state in sig_consents_lost(case, kinds, states):
+                cid = state.consent_id
+                findings.append(
+                    self.finding(
+                        "SIG_CONTINUES_AFTER_POLICE_REVOCATION",
+                        f"SIG case {case.case_id} went on sharing after consent {cid} covering "
+                        "social services and police was revoked; the intervention must end",
+                        d,
+                        cid,
                     )
+                )
         return findings
 
     # -- the consents the reviewed disclosures rested on --------------------------------------

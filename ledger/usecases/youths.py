@@ -10,7 +10,7 @@ from ledger.application import Outcome, Request
 from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
 from ledger.identity import InvalidPersonalNumber, PersonalNumber, parse_personal_number
 from ledger.personal import Personal, reveal
-from ledger.rules import consents_as_of
+from ledger.rules import consents_as_of, sig_consents_lost
 from ledger.timeutil import iso, local_date, start_of_day
 from ledger.usecases.registry import RegistryUseCases
 from ledger.youth import Case, Youth
@@ -261,36 +261,25 @@ class YouthUseCases(RegistryUseCases):
         end (seed 004, "Avsluta"): surface it on the case until the case is closed."""
         if case.form != "SIG" or case.closed_at(now, now):
             return []
-        kinds = {a: self.agency(a).kind for a in case.agencies}
-        social = [a for a, k in kinds.items() if k == "social_services"]
-        police = [a for a, k in kinds.items() if k == "police"]
+        kinds = self.agency_kinds(list(case.agencies), "agencies")
+        states = consents_as_of(youth, at=now, known_at=now, policy=self.policy)
         alerts = []
-        for state in consents_as_of(youth, at=now, known_at=now, policy=self.policy):
-            if state.case_id not in (None, case.case_id) or state.annulled:
-                continue
-            granted = state.granted.scope.agencies
-            pairs = [(s, p) for s in social for p in police if s in granted and p in granted]
-            if not pairs:
-                continue
-            lost = state.revoked is not None or not any(
-                state.scope.involves_pair(s, p) for s, p in pairs
+        for state in sig_consents_lost(case, kinds, states):
+            since = state.revoked.effective_at if state.revoked else state.granted.effective_at
+            for fact in youth.consents[state.consent_id]:
+                if fact.kind in ("revoked", "partially_revoked"):
+                    since = fact.effective_at
+            alerts.append(
+                {
+                    "code": "SIG_POLICE_CONSENT_REVOKED",
+                    "message": (
+                        "The consent covering social services and police was revoked: the SIG "
+                        "intervention must end (Avsluta)."
+                    ),
+                    "since": iso(since),
+                    "consent_id": state.consent_id,
+                }
             )
-            if lost:
-                since = state.revoked.effective_at if state.revoked else state.granted.effective_at
-                for fact in youth.consents[state.consent_id]:
-                    if fact.kind in ("revoked", "partially_revoked"):
-                        since = fact.effective_at
-                alerts.append(
-                    {
-                        "code": "SIG_POLICE_CONSENT_REVOKED",
-                        "message": (
-                            "The consent covering social services and police was revoked: the SIG "
-                            "intervention must end (Avsluta)."
-                        ),
-                        "since": iso(since),
-                        "consent_id": state.consent_id,
-                    }
-                )
         return alerts
 
     def open_case(
