@@ -1,5 +1,6 @@
 """One table from domain errors to RFC 9457 problem+json answers, and the handlers that use it.
-Nothing else in the API builds an error answer; a client never sees a stack trace."""
+Nothing else in the API builds an error answer; a client never sees a stack trace, and the server
+log never holds one: an unexpected error is one line naming its type (ContainErrors)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.headers import ALWAYS, NO_STORE
 from ledger.errors import (
     AlreadyExists,
     Conflict,
@@ -74,7 +77,14 @@ async def on_ledger_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    errors = [
+        {
+            # A body that is not JSON: its loc is the character position, which names no field.
+            "field": "body" if e["type"] == "json_invalid" else _field(tuple(e["loc"])),
+            "message": e["msg"],
+        }
+        for e in exc.errors()
+    ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "invalid-input", "Invalid input", detail, errors=errors)
 
@@ -105,12 +115,44 @@ async def on_inconsistent_log(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+def internal_error(method: str, path: str, exc: BaseException) -> JSONResponse:
     # The type only: messages and tracebacks may carry personal data.
-    log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    log.error("internal error on %s %s: %s", method, path, type(exc).__name__)
     return problem(
         500, "internal-error", "Internal error", "the ledger could not complete the request"
     )
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    return internal_error(request.method, request.url.path, exc)
+
+
+class ContainErrors:
+    """The outermost middleware. Starlette answers an unhandled error with the `Exception`
+    handler and then raises it again to the server, which logs its traceback ("Exception in
+    ASGI application"); here it ends instead, as one log line and a problem 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            response = internal_error(scope["method"], scope["path"], exc)
+            if not started:  # otherwise the client sees the answer cut short
+                response.headers.update({**ALWAYS, **NO_STORE})
+                await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:

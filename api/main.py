@@ -10,8 +10,10 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from api import errors
+from api import docs, errors
 from api.clock import system_clock
+from api.headers import SecurityHeaders
+from api.limits import BodyLimits
 from api.metrics import CountRequests, Metrics
 from api.routes import admin, audit, consents, integrity, ops, sharing, youths
 from api.settings import Settings
@@ -93,11 +95,17 @@ def create_app(
         version="1",
         summary="Consents and information sharing around young people in SIG and SSPF cooperation.",
         lifespan=lifespan,
+        docs_url=None,  # the CDN-loaded Swagger UI: api/docs.py serves /docs instead
+        redoc_url=None,
     )
     app.state.metrics = Metrics()
+    # The last added runs first: errors are contained around everything else.
+    app.add_middleware(BodyLimits)
     app.add_middleware(CountRequests, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(errors.ContainErrors)
     errors.install(app)
-    for module in (ops, admin, youths, consents, sharing, audit, integrity):
+    for module in (ops, admin, youths, consents, sharing, audit, integrity, docs):
         app.include_router(module.router)
     return app
 

@@ -1,14 +1,17 @@
 """Request bodies of the v1 contract (API.md), with the field names exactly as written there.
-Shapes are checked here; meaning (known agencies, a guardian of this youth…) in the ledger."""
+Shapes are checked here (every string bounded and free of control characters, every time an
+`Instant`); meaning (known agencies, a guardian of this youth…) in the ledger."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-Text = Field(min_length=1, max_length=10_000)
-Id = Field(min_length=1, max_length=200)
+from api.textfield import Code, Id, Name, Note, PersonalNumberText, Text
+from api.timefield import Instant
+
+LIST_MAX = 100  # agencies, categories, givers…: far more than any consent names
 
 
 class Body(BaseModel):
@@ -16,15 +19,17 @@ class Body(BaseModel):
 
 
 class TokenIn(Body):
-    agency_id: str = Id
-    actor_id: str = Id
-    roles: list[Literal["admin", "coordinator", "staff", "auditor"]] = Field(min_length=1)
-    expires_at: AwareDatetime | None = None
+    agency_id: Id
+    actor_id: Id
+    roles: list[Literal["admin", "coordinator", "staff", "auditor"]] = Field(
+        min_length=1, max_length=4
+    )
+    expires_at: Instant | None = None
 
 
 class AgencyIn(Body):
-    id: str = Id
-    name: str = Field(min_length=1, max_length=300)
+    id: Id
+    name: Name
     kind: Literal[
         "social_services",
         "police",
@@ -37,106 +42,106 @@ class AgencyIn(Body):
         "civil_society",
         "other",
     ]
-    municipality: str | None = Field(default=None, max_length=200)
+    municipality: Name | None = None
 
 
 class YouthIn(Body):
-    personal_number: str = Field(min_length=10, max_length=13)
-    name: str | None = Field(default=None, max_length=300)
+    personal_number: PersonalNumberText
+    name: Name | None = None
 
 
 class PersonalNumberIn(Body):
-    personal_number: str = Field(min_length=10, max_length=13)
-    reason: str = Text
+    personal_number: PersonalNumberText
+    reason: Text
 
 
 class GuardianIn(Body):
-    name: str = Field(min_length=1, max_length=300)
-    personal_number: str | None = Field(default=None, min_length=10, max_length=13)
+    name: Name
+    personal_number: PersonalNumberText | None = None
     custody: Literal["joint", "sole"]
-    effective_at: AwareDatetime | None = None
+    effective_at: Instant | None = None
 
 
 class EndIn(Body):
-    reason: str = Text
-    effective_at: AwareDatetime | None = None
+    reason: Text
+    effective_at: Instant | None = None
 
 
 class CaseIn(Body):
-    youth_id: str = Id
+    youth_id: Id
     form: Literal["SIG", "SSPF"]
-    agencies: list[str] = Field(min_length=1)
-    coordinator_actor_id: str | None = None
+    agencies: list[Id] = Field(min_length=1, max_length=LIST_MAX)
+    coordinator_actor_id: Id | None = None
 
 
 class GiverIn(Body):
     party: Literal["youth", "guardian"]
-    guardian_id: str | None = None
+    guardian_id: Id | None = None
 
 
 class MaturityAssessmentIn(Body):
-    assessed_by: str = Id
-    assessed_at: AwareDatetime
-    rationale: str = Text
+    assessed_by: Id
+    assessed_at: Instant
+    rationale: Text
 
 
 class DirectionIn(Body):
-    from_: str = Field(alias="from", min_length=1)
-    to: str = Field(min_length=1)
+    from_: Id = Field(alias="from")
+    to: Id
 
 
 class ScopeIn(Body):
-    agencies: list[str]
-    directions: list[DirectionIn] | None = None
-    categories: list[str]
-    purposes: list[str] | None = None
-    situations: list[str] | None = None
+    agencies: list[Id] = Field(max_length=LIST_MAX)
+    directions: list[DirectionIn] | None = Field(default=None, max_length=LIST_MAX)
+    categories: list[Code] = Field(max_length=LIST_MAX)
+    purposes: list[Code] | None = Field(default=None, max_length=LIST_MAX)
+    situations: list[Code] | None = Field(default=None, max_length=LIST_MAX)
 
 
 class ScopeChangeIn(Body):
-    agencies: list[str] | None = None
-    directions: list[DirectionIn] | None = None
-    categories: list[str] | None = None
-    purposes: list[str] | None = None
-    situations: list[str] | None = None
+    agencies: list[Id] | None = Field(default=None, max_length=LIST_MAX)
+    directions: list[DirectionIn] | None = Field(default=None, max_length=LIST_MAX)
+    categories: list[Code] | None = Field(default=None, max_length=LIST_MAX)
+    purposes: list[Code] | None = Field(default=None, max_length=LIST_MAX)
+    situations: list[Code] | None = Field(default=None, max_length=LIST_MAX)
 
 
 Method = Literal["written", "oral"]
 
 
 class ConsentIn(Body):
-    youth_id: str = Id
-    case_id: str | None = None
-    givers: list[GiverIn] = Field(min_length=1)
+    youth_id: Id
+    case_id: Id | None = None
+    givers: list[GiverIn] = Field(min_length=1, max_length=LIST_MAX)
     maturity_assessment: MaturityAssessmentIn | None = None
     method: Method
-    form_reference: str | None = Field(default=None, max_length=300)
-    notes: str | None = Field(default=None, max_length=10_000)
+    form_reference: Name | None = None
+    notes: Note | None = None
     interpreter_used: bool = False
     informed_of_revocation: bool = False
     copy_given: bool = False
     scope: ScopeIn
-    obtained_at: AwareDatetime
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    obtained_at: Instant
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
 
 
 class SignatureIn(Body):
     giver: GiverIn
     maturity_assessment: MaturityAssessmentIn | None = None
     method: Method
-    form_reference: str | None = Field(default=None, max_length=300)
-    notes: str | None = Field(default=None, max_length=10_000)
-    obtained_at: AwareDatetime
+    form_reference: Name | None = None
+    notes: Note | None = None
+    obtained_at: Instant
 
 
 class ExtensionIn(Body):
     add: ScopeChangeIn
-    givers: list[GiverIn] = Field(min_length=1)
+    givers: list[GiverIn] = Field(min_length=1, max_length=LIST_MAX)
     method: Method
-    form_reference: str | None = Field(default=None, max_length=300)
-    notes: str | None = Field(default=None, max_length=10_000)
-    obtained_at: AwareDatetime
+    form_reference: Name | None = None
+    notes: Note | None = None
+    obtained_at: Instant
 
 
 class RevocationIn(Body):
@@ -144,52 +149,52 @@ class RevocationIn(Body):
     remove: ScopeChangeIn | None = None
     revoked_by: GiverIn
     communicated: Method
-    notes: str | None = Field(default=None, max_length=10_000)
-    effective_at: AwareDatetime
+    notes: Note | None = None
+    effective_at: Instant
 
 
 class AnnulmentIn(Body):
-    reason: str = Text
+    reason: Text
 
 
 class CheckIn(Body):
-    from_agency: str = Id
-    to_agency: str = Id
-    youth_id: str = Id
-    category: str = Id
-    purpose: str | None = None
-    situation: str | None = None
-    at: AwareDatetime | None = None
-    known_at: AwareDatetime | None = None
-    provision: str | None = Field(default=None, description="ask about a statutory basis instead")
-    note: str | None = Field(default=None, max_length=10_000)
+    from_agency: Id
+    to_agency: Id
+    youth_id: Id
+    category: Code
+    purpose: Code | None = None
+    situation: Code | None = None
+    at: Instant | None = None
+    known_at: Instant | None = None
+    provision: Code | None = Field(default=None, description="ask about a statutory basis instead")
+    note: Note | None = None
 
 
 class BasisIn(Body):
     kind: Literal["consent", "statutory"]
-    provision: str | None = None
-    note: str | None = Field(default=None, max_length=10_000)
+    provision: Code | None = None
+    note: Note | None = None
 
 
 class DisclosureIn(Body):
-    from_agency: str = Id
-    to_agencies: list[str] = Field(min_length=1)
-    youth_id: str = Id
-    categories: list[str] = Field(min_length=1)
-    purpose: str = Field(min_length=1, max_length=300)
-    situation: str | None = None
-    occurred_at: AwareDatetime | None = None
+    from_agency: Id
+    to_agencies: list[Id] = Field(min_length=1, max_length=LIST_MAX)
+    youth_id: Id
+    categories: list[Code] = Field(min_length=1, max_length=LIST_MAX)
+    purpose: Code
+    situation: Code | None = None
+    occurred_at: Instant | None = None
     retrospective: bool = False
     basis: BasisIn = Field(default_factory=lambda: BasisIn(kind="consent"))
     channel: Literal["oral", "written", "meeting"] | None = None
-    recipient_person: str | None = Field(default=None, max_length=300)
+    recipient_person: Name | None = None
 
 
 class ReviewIn(Body):
-    youth_id: str | None = None
-    agency_id: str | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    youth_id: Id | None = None
+    agency_id: Id | None = None
+    since: Instant | None = None
+    until: Instant | None = None
 
 
 def command_dict(body: BaseModel) -> dict[str, object]:

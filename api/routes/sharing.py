@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from api.deps import CommandDep, LedgerDep, PageDep, Reader, respond
 from api.schemas import CheckIn, DisclosureIn, command_dict
+from api.timefield import Instant
 
 router = APIRouter(prefix="/v1", tags=["decisions and disclosures"])
 
@@ -37,8 +37,8 @@ def list_disclosures(
     page: PageDep,
     youth_id: str | None = None,
     agency_id: str | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     include_refused: Annotated[bool, Query()] = False,
 ) -> dict[str, Any]:
     items = ledger.list_disclosures(
