@@ -29,22 +29,35 @@ class Provision:
     max_age: int | None  # the youth's highest age (in whole years) at disclosure; None: any age
     note_required: bool
 
-    def conditions_failed(
-        self, *, from_kind: str, to_kind: str, age: int, note: str | None
-    ) -> list[str]:
-        """Each condition of the provision that this disclosure does not meet, in words."""
+    def unmet(self, *, from_kind: str, to_kind: str, age: int, note: str | None) -> list[str]:
+        """Each condition of the provision that this disclosure does not meet: `discloser`,
+        `recipient`, `age`, `note`."""
         failed = []
         if (self.from_kinds is not None and from_kind not in self.from_kinds) or (
             from_kind in self.excluded_from_kinds
         ):
-            failed.append(f"{self.id} does not allow disclosure by {from_kind}")
+            failed.append("discloser")
         if self.to_kinds is not None and to_kind not in self.to_kinds:
-            failed.append(f"{self.id} does not allow disclosure to {to_kind}")
+            failed.append("recipient")
         if self.max_age is not None and age > self.max_age:
-            failed.append(f"{self.id} applies only to youths under {self.max_age + 1}")
+            failed.append("age")
         if self.note_required and not (note and note.strip()):
-            failed.append(f"{self.id} requires a note on why its conditions were met")
+            failed.append("note")
         return failed
+
+    def conditions_failed(
+        self, *, from_kind: str, to_kind: str, age: int, note: str | None
+    ) -> list[str]:
+        """Each condition of the provision that this disclosure does not meet, in words."""
+        words = {
+            "discloser": f"{self.id} does not allow disclosure by {from_kind}",
+            "recipient": f"{self.id} does not allow disclosure to {to_kind}",
+            "age": f"{self.id} applies only to youths under {(self.max_age or 0) + 1}",
+            "note": f"{self.id} requires a note on why its conditions were met",
+        }
+        return [
+            words[c] for c in self.unmet(from_kind=from_kind, to_kind=to_kind, age=age, note=note)
+        ]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ on."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,19 +23,40 @@ from ledger.consent import (
 from ledger.errors import Invalid
 from ledger.personal import Personal
 from ledger.rules import (
+    CATEGORY_NOT_COVERED,
     CONSENT_ANNULLED,
     CONSENT_EXPIRED,
     CONSENT_PENDING,
+    DIRECTION_NOT_COVERED,
     GUARDIAN_CONSENT_LAPSED_AT_18,
+    PURPOSE_NOT_COVERED,
+    RECIPIENT_NOT_COVERED,
+    SITUATION_NOT_COVERED,
     Decision,
     Question,
     consent_reasons,
     sig_consents_lost,
 )
 from ledger.service import Ledger
-from ledger.timeutil import age_on, iso
+from ledger.timeutil import age_on
 from ledger.youth import Disclosure, Youth
-from projections.findings import SCOPE_CODES, Finding
+from projections.findings import (
+    CONDITIONS,
+    DATED,
+    REST_OF_CONSENT,
+    SCOPE_CODES,
+    SUBJECTS,
+    WHY_NOT,
+    WHY_NOT_OTHERWISE,
+    Finding,
+    Words,
+    joined,
+    kind_words,
+    phrase,
+    say,
+)
+
+LATE = "REVOCATION_REGISTERED_LATE"
 
 
 class YouthReview:
@@ -62,19 +83,12 @@ class YouthReview:
             as_recorded = self.decide(data, at=at, known_at=recorded)
             as_now = self.decide(data, at=at, known_at=self.now)
         except Invalid:
-            provision = basis.get("provision")
-            findings.append(
-                self.finding(
-                    "UNKNOWN_PROVISION",
-                    f"the provision {provision} is not in the catalogue; its conditions cannot "
-                    "be checked",
-                    d,
-                )
-            )
+            said = say("UNKNOWN_PROVISION", at=at, provision=basis.get("provision"))
+            findings.append(self.finding("UNKNOWN_PROVISION", said, d))
         if basis["kind"] == "statutory":
             if as_now is not None and not as_now.allowed:
-                failed = "; ".join(r.message for r in as_now.reasons)
-                findings.append(self.finding("PROVISION_CONDITIONS_NOT_MET", failed, d))
+                said = self.conditions_not_met(d)
+                findings.append(self.finding("PROVISION_CONDITIONS_NOT_MET", said, d))
             label = str(basis.get("provision"))
         else:
             findings += self.consent_basis(d)
@@ -100,9 +114,7 @@ class YouthReview:
 
     def decide(self, data: Mapping[str, Any], *, at: datetime, known_at: datetime) -> Decision:
         basis = dict(data["basis"])
-        note = basis.get("note")
-        # An erased note was written once: its absence now is not a missing note.
-        basis["note"] = "(erased)" if isinstance(note, Personal) and note.erased else _text(note)
+        basis["note"] = _note(basis.get("note"))
         return self.ledger.decide(
             self.youth,
             from_agency=data["from_agency"],
@@ -136,19 +148,23 @@ class YouthReview:
     ) -> dict[str, ConsentState]:
         out = {}
         for cid, facts in self.youth.consents.items():
-            kept = [f for f in facts if f.kind not in without]
-            state = fold(
-                cid,
-                kept,
-                at=at,
-                known_at=known_at,
-                birth_date=self.youth.birth_date,
-                guardians=self.guardians,
-                policy=self.ledger.policy,
-            )
+            state = self.folded(cid, [f for f in facts if f.kind not in without], at, known_at)
             if state is not None:
                 out[cid] = state
         return out
+
+    def folded(
+        self, cid: str, facts: Sequence[Fact], at: datetime, known_at: datetime | None = None
+    ) -> ConsentState | None:
+        return fold(
+            cid,
+            facts,
+            at=at,
+            known_at=self.now if known_at is None else known_at,
+            birth_date=self.youth.birth_date,
+            guardians=self.guardians,
+            policy=self.ledger.policy,
+        )
 
     def reasons(self, state: ConsentState, q: Question) -> set[str]:
         case = self.youth.cases.get(state.case_id) if state.case_id else None
@@ -172,14 +188,8 @@ class YouthReview:
                 not self.reasons(s, replace(q, known_at=at)) for s in then_states.values()
             ):
                 for cid in now_cover:  # the support was registered after the disclosure happened
-                    findings.append(
-                        self.finding(
-                            "LATE_REGISTRATION",
-                            f"consent {cid} was registered after the disclosure it supports",
-                            d,
-                            cid,
-                        )
-                    )
+                    said = say("LATE_REGISTRATION/support", consent=cid, at=at)
+                    findings.append(self.finding("LATE_REGISTRATION", said, d, cid))
         for cid in dict.fromkeys([*relied, *covering]):
             self.relied.setdefault(cid, []).append(d.disclosure_id)
         if uncovered:
@@ -207,96 +217,221 @@ class YouthReview:
                 and from_agency in unrevoked[c].scope.agencies
             ]
         findings: list[Finding] = []
-        others: list[str] = []
+        why: list[Words] = []
         for cid in candidates:
             for q in questions:
-                codes = self.classify(now_states[cid], unrevoked[cid], q)
-                for code in codes:
-                    findings.append(self.finding(code, self.explain(code, cid, q), d, cid))
-                    if code == "AFTER_REVOCATION":
-                        findings += self.revocations_registered_late(d, cid)
-                if not codes:
-                    others += sorted(self.reasons(now_states[cid], q))
-        if findings:
+                found = self.classify(d, now_states[cid], unrevoked[cid], q)
+                findings += found
+                if not _names_what_went_wrong(found):
+                    why += self.why_not(now_states[cid], q)
+        if _names_what_went_wrong(findings):
             return findings
-        why = f" ({', '.join(sorted(set(others)))})" if others else ""
-        return [self.finding("NO_BASIS", f"no consent covered the disclosure{why}", d)]
+        facts = self.facts(d)
+        unique = list(dict.fromkeys(why))
+        said = (
+            say("NO_BASIS/why", **facts, why=joined(unique, "; "))
+            if unique
+            else say("NO_BASIS", **facts)
+        )
+        return [self.finding("NO_BASIS", said, d), *findings]
 
-    def classify(self, state: ConsentState, unrevoked: ConsentState, q: Question) -> list[str]:
+    def classify(
+        self, d: Disclosure, state: ConsentState, unrevoked: ConsentState, q: Question
+    ) -> list[Finding]:
         """The precise findings for one consent that does not cover one question; empty when
         only NO_BASIS describes it (purpose, situation, closed case, not yet valid)."""
         reasons = self.reasons(state, q)
         if not reasons:
             return []
-        if CONSENT_ANNULLED in reasons:
-            return ["BASIS_ANNULLED"]
+        cid, at = state.consent_id, d.fact.effective_at
+        if CONSENT_ANNULLED in reasons and state.annulled is not None:
+            said = say("BASIS_ANNULLED", at=at, consent=cid, annulled_at=state.annulled.recorded_at)
+            return [self.finding("BASIS_ANNULLED", said, d, cid)]
         base = self.reasons(unrevoked, q)
-        if not base:
-            return ["AFTER_REVOCATION"]
-        out = []
-        if GUARDIAN_CONSENT_LAPSED_AT_18 in base:
-            out.append("GUARDIAN_CONSENT_AFTER_18")
-        if CONSENT_EXPIRED in base:
-            out.append("EXPIRED_CONSENT")
-        if CONSENT_PENDING in base:
-            out.append(self.pending_code(state))
-        out += [finding for reason, finding in SCOPE_CODES.items() if reason in base]
+        if base:  # it fell short whatever was revoked
+            return self.shortfalls(d, unrevoked, base, q)
+        full = self.full_revocation(cid, at)
+        if full is not None:  # the consent no longer stood at all
+            said = say(
+                "AFTER_REVOCATION", **self.facts(d), consent=cid, revoked_at=full.effective_at
+            )
+            return [self.finding("AFTER_REVOCATION", said, d, cid), *self.late(d, cid, full)]
+        # Partial revocations took away part of it; the consent still stood for the rest.
+        out: list[Finding] = []
+        for reason in sorted(reasons):
+            partial = self.took_away(cid, q, reason)
+            if partial is None:
+                continue
+            removed = _removed(reason, q, partial, self.category(q.category))
+            code = SCOPE_CODES.get(reason)
+            if code is not None:
+                said = say(
+                    f"{code}/partial",
+                    **self.facts(d),
+                    consent=cid,
+                    revoked_at=partial.effective_at,
+                    category=self.category(q.category),
+                    to_agency=q.to_agency,
+                    removed=removed,
+                    rest=REST_OF_CONSENT,
+                )
+                out.append(self.finding(code, said, d, cid))
+            out += self.late(d, cid, partial, removed)
         return out
 
-    def pending_code(self, state: ConsentState) -> str:
+    def shortfalls(
+        self, d: Disclosure, state: ConsentState, reasons: set[str], q: Question
+    ) -> list[Finding]:
+        """What a consent lacked, revocations aside: its validity, its givers or its scope."""
+        cid, at = state.consent_id, d.fact.effective_at
+        facts = self.facts(d)
+        out = []
+        if GUARDIAN_CONSENT_LAPSED_AT_18 in reasons and state.lapses_at is not None:
+            age = age_on(self.youth.birth_date, state.lapses_at)
+            said = say(
+                "GUARDIAN_CONSENT_AFTER_18", consent=cid, age=age, lapsed_at=state.lapses_at, at=at
+            )
+            out.append(self.finding("GUARDIAN_CONSENT_AFTER_18", said, d, cid))
+        if CONSENT_EXPIRED in reasons:
+            said = say("EXPIRED_CONSENT", **facts, consent=cid, valid_until=state.valid_until)
+            out.append(self.finding("EXPIRED_CONSENT", said, d, cid))
+        if CONSENT_PENDING in reasons:
+            missing = _missing(state.requirement.missing)
+            said = say("CONSENT_PENDING", **facts, consent=cid, missing=missing)
+            out.append(self.finding("CONSENT_PENDING", said, d, cid))
+            out += self.why_pending(d, state)
+        for reason, code in SCOPE_CODES.items():
+            if reason in reasons:
+                said = say(
+                    code,
+                    **facts,
+                    consent=cid,
+                    category=self.category(q.category),
+                    to_agency=q.to_agency,
+                )
+                out.append(self.finding(code, said, d, cid))
+        return out
+
+    def why_pending(self, d: Disclosure, state: ConsentState) -> list[Finding]:
+        """The documentation finding that says why a consent was still pending, if one does."""
+        cid = state.consent_id
         givers = state.givers
         guardians_signed = any(g.party == "guardian" for g in givers)
         youth_signed = Giver("youth") in givers
         missing = state.requirement.missing
-        stage = self.ledger.policy.stage(age_on(self.youth.birth_date, state.granted.effective_at))
-        if stage == "adult" and guardians_signed and not youth_signed:
-            return "GUARDIAN_CONSENT_AFTER_18"
+        age = age_on(self.youth.birth_date, state.granted.effective_at)
+        if self.ledger.policy.stage(age) == "adult" and guardians_signed and not youth_signed:
+            said = say("GUARDIAN_CONSENT_AFTER_18/adult", consent=cid, age=age)
+            return [self.finding("GUARDIAN_CONSENT_AFTER_18", said, d, cid)]
         if (
             youth_signed
             and not guardians_signed
             and any(m["kind"] == "maturity_assessment" for m in missing)
         ):
-            return "MINOR_WITHOUT_MATURITY_ASSESSMENT"
+            said = say("MINOR_WITHOUT_MATURITY_ASSESSMENT", consent=cid, age=age)
+            return [self.finding("MINOR_WITHOUT_MATURITY_ASSESSMENT", said, d, cid)]
         joint_missing = [
-            m
+            m["guardian_id"]
             for m in missing
             if m.get("guardian_id")
             and getattr(self.youth.guardians.get(m["guardian_id"]), "custody", None) == "joint"
         ]
         if guardians_signed and joint_missing:
-            return "MISSING_GUARDIAN"
-        return "CONSENT_PENDING"
+            names = joined([Words(f"guardian {g}", f"vårdnadshavare {g}") for g in joint_missing])
+            said = say("MISSING_GUARDIAN", consent=cid, missing=names)
+            return [self.finding("MISSING_GUARDIAN", said, d, cid)]
+        return []
 
-    def explain(self, code: str, cid: str, q: Question) -> str:
-        return {
-            "BASIS_ANNULLED": f"relied on consent {cid}, later annulled as entered in error",
-            "AFTER_REVOCATION": f"consent {cid} had been revoked when this was disclosed",
-            "GUARDIAN_CONSENT_AFTER_18": f"consent {cid} rested on the guardians and was used "
-            "after the youth's 18th birthday",
-            "EXPIRED_CONSENT": f"consent {cid} had expired when this was disclosed",
-            "CONSENT_PENDING": f"consent {cid} still waited for a required giver",
-            "MINOR_WITHOUT_MATURITY_ASSESSMENT": f"consent {cid}: the youth (15–17) consented "
-            "alone without a recorded maturity assessment",
-            "MISSING_GUARDIAN": f"consent {cid}: under joint custody only one guardian consented",
-            "OUTSIDE_SCOPE_RECIPIENT": f"consent {cid} does not cover the recipient {q.to_agency}",
-            "OUTSIDE_SCOPE_DIRECTION": f"consent {cid} does not cover {q.from_agency} → "
-            f"{q.to_agency}",
-            "OUTSIDE_SCOPE_CATEGORY": f"consent {cid} does not cover the category {q.category}",
-        }[code]
-
-    def revocations_registered_late(self, d: Disclosure, cid: str) -> list[Finding]:
-        at = d.fact.effective_at
+    def why_not(self, state: ConsentState, q: Question) -> list[Words]:
         return [
-            self.finding(
-                "REVOCATION_REGISTERED_LATE",
-                f"consent {cid} was revoked from {iso(f.effective_at)} but the revocation was "
-                f"registered only at {iso(f.recorded_at)}, after the disclosure",
-                d,
-                cid,
-            )
-            for f in self.youth.consents[cid]
-            if f.kind in (REVOKED, PARTIALLY_REVOKED) and f.effective_at <= at < f.recorded_at
+            phrase(WHY_NOT.get(code, WHY_NOT_OTHERWISE), purpose=q.purpose, situation=q.situation)
+            for code in sorted(self.reasons(state, q))
         ]
+
+    # -- which revocation took away what was disclosed ------------------------------------------
+    def full_revocation(self, cid: str, at: datetime) -> Fact | None:
+        """The full revocation in effect at `at` (the earliest, should there be several)."""
+        return min(
+            self.revocations(cid, at, REVOKED),
+            key=lambda f: (f.effective_at, f.version),
+            default=None,
+        )
+
+    def took_away(self, cid: str, q: Question, reason: str) -> Fact | None:
+        """The partial revocation after which the consent, revoked no further, stopped covering
+        the question for `reason` (and did not cover it again)."""
+        partials = sorted(
+            self.revocations(cid, q.at, PARTIALLY_REVOKED),
+            key=lambda f: (f.effective_at, f.version),
+        )
+        facts = [f for f in self.youth.consents[cid] if f.kind != REVOKED]
+        responsible, before = None, False
+        for i, partial in enumerate(partials):
+            applied = {p.version for p in partials[: i + 1]}
+            kept = [f for f in facts if f.kind != PARTIALLY_REVOKED or f.version in applied]
+            state = self.folded(cid, kept, q.at)
+            now = state is not None and reason in self.reasons(state, q)
+            if now and not before:
+                responsible = partial
+            before = now
+        return responsible if before else None
+
+    def revocations(self, cid: str, at: datetime, kind: str) -> Iterable[Fact]:
+        return (
+            f
+            for f in self.youth.consents.get(cid) or []
+            if f.kind == kind and f.effective_at <= at and f.recorded_at <= self.now
+        )
+
+    def late(
+        self, d: Disclosure, cid: str, revocation: Fact, removed: Words | None = None
+    ) -> list[Finding]:
+        """REVOCATION_REGISTERED_LATE when this revocation, in effect at the disclosure, was
+        registered only after it."""
+        at = d.fact.effective_at
+        if not revocation.effective_at <= at < revocation.recorded_at:
+            return []
+        key = LATE if revocation.kind == REVOKED else f"{LATE}/partial"
+        said = say(
+            key,
+            consent=cid,
+            removed=removed or "",
+            revoked_at=revocation.effective_at,
+            recorded_at=revocation.recorded_at,
+            at=at,
+        )
+        return [self.finding(LATE, said, d, cid)]
+
+    # -- a statutory basis ----------------------------------------------------------------------
+    def conditions_not_met(self, d: Disclosure) -> Words:
+        data = d.fact.data
+        basis, at = data["basis"], d.fact.effective_at
+        provision = self.ledger.catalogue.provision(basis.get("provision") or "")
+        if provision is None:
+            return say("PROVISION_CONDITIONS_NOT_MET", at=at, provision=basis.get("provision"))
+        kinds = self.ledger.agency_kinds([data["from_agency"], *data["to_agencies"]], "agencies")
+        age = age_on(self.youth.birth_date, at)
+        clauses: list[Words] = []
+        for to in data["to_agencies"]:
+            for condition in provision.unmet(
+                from_kind=kinds[data["from_agency"]],
+                to_kind=kinds[to],
+                age=age,
+                note=_note(basis.get("note")),
+            ):
+                clauses.append(
+                    phrase(
+                        CONDITIONS[condition],
+                        from_kind=kind_words(kinds[data["from_agency"]]),
+                        to_kind=kind_words(kinds[to]),
+                        limit=(provision.max_age or 0) + 1,
+                        age=age,
+                    )
+                )
+        if not clauses:
+            return say("PROVISION_CONDITIONS_NOT_MET", at=at, provision=provision.id)
+        why = joined(list(dict.fromkeys(clauses)), "; ")
+        return say("PROVISION_CONDITIONS_NOT_MET/why", at=at, provision=provision.id, why=why)
 
     # -- SIG: the intervention must end when consent covering social services ↔ police goes ---
     def sig_after_police_revocation(self, d: Disclosure) -> list[Finding]:
@@ -313,15 +448,10 @@ class YouthReview:
             states = self.states(at=at, known_at=self.now).values()
             for state in sig_consents_lost(case, kinds, states):
                 cid = state.consent_id
-                findings.append(
-                    self.finding(
-                        "SIG_CONTINUES_AFTER_POLICE_REVOCATION",
-                        f"SIG case {case.case_id} went on sharing after consent {cid} covering "
-                        "social services and police was revoked; the intervention must end",
-                        d,
-                        cid,
-                    )
+                said = say(
+                    "SIG_CONTINUES_AFTER_POLICE_REVOCATION", case=case.case_id, at=at, consent=cid
                 )
+                findings.append(self.finding("SIG_CONTINUES_AFTER_POLICE_REVOCATION", said, d, cid))
         return findings
 
     # -- the consents the reviewed disclosures rested on --------------------------------------
@@ -334,56 +464,118 @@ class YouthReview:
                 continue
             ids = list(dict.fromkeys(disclosures))
 
-            def add(code: str, message: str, cid: str = cid, ids: list[str] = ids) -> None:
-                findings.append(Finding(code, message, self.youth_id, None, cid, ids))
+            def add(code: str, said: Words, cid: str = cid, ids: list[str] = ids) -> None:
+                findings.append(Finding.of(code, said, self.youth_id, None, cid, ids))
 
             grant = facts[0].data
             if not grant.get("informed_of_revocation"):
-                add(
-                    "NOT_INFORMED_OF_REVOCATION",
-                    f"consent {cid}: no record that the givers were told they may revoke it",
-                )
+                add("NOT_INFORMED_OF_REVOCATION", say("NOT_INFORMED_OF_REVOCATION", consent=cid))
             for f in facts:
+                subject = phrase(SUBJECTS[f.kind], consent=cid) if f.kind in SUBJECTS else None
+                if subject is None:
+                    continue
                 if f.kind in (GRANTED, SIGNED, EXTENDED):
                     if f.data.get("method") == "oral" and not _has_text(f.data.get("notes")):
-                        add(
-                            "ORAL_WITHOUT_NOTES",
-                            f"consent {cid}: {_fact_words(f)} given orally without notes on when, "
-                            "how and who was present",
-                        )
+                        add("ORAL_WITHOUT_NOTES", say("ORAL_WITHOUT_NOTES", subject=subject))
                     if (
                         f.kind != SIGNED
                         and f.data.get("method") == "written"
                         and not str(f.data.get("form_reference") or "").strip()
                     ):
-                        add(
-                            "WRITTEN_WITHOUT_FORM_REFERENCE",
-                            f"consent {cid}: {_fact_words(f)} in writing without a form reference",
-                        )
-                if f.kind in (GRANTED, SIGNED, EXTENDED, REVOKED, PARTIALLY_REVOKED):
-                    late = f.recorded_at - f.effective_at
-                    if late > days:
-                        add(
-                            "LATE_REGISTRATION",
-                            f"consent {cid}: {_fact_words(f)} of {iso(f.effective_at)} was "
-                            f"registered {late.days} days later",
-                        )
+                        said = say("WRITTEN_WITHOUT_FORM_REFERENCE", subject=subject)
+                        add("WRITTEN_WITHOUT_FORM_REFERENCE", said)
+                late = f.recorded_at - f.effective_at
+                if late > days:
+                    said = say(
+                        "LATE_REGISTRATION",
+                        subject=subject,
+                        dated=DATED[f.kind],
+                        effective_at=f.effective_at,
+                        days=late.days,
+                        recorded_at=f.recorded_at,
+                    )
+                    add("LATE_REGISTRATION", said)
         return findings
 
+    # -- words --------------------------------------------------------------------------------
+    def facts(self, d: Disclosure) -> dict[str, object]:
+        """What every sentence about a disclosure may name: when, who, to whom, what."""
+        data = d.fact.data
+        labels = joined([self.category(c) for c in data["categories"]])
+        return {
+            "at": d.fact.effective_at,
+            "from_agency": data["from_agency"],
+            "to_agencies": list(data["to_agencies"]),
+            "categories": Words(f"information on {labels.en}", f"uppgifter om {labels.sv}"),
+        }
+
+    def category(self, category_id: str) -> Words:
+        for entry in self.ledger.catalogue.categories:
+            if entry.id == category_id:
+                return Words(f'"{entry.label_en}"', f'"{entry.label_sv}"')
+        return Words(category_id, category_id)
+
     def finding(
-        self, code: str, message: str, d: Disclosure, consent_id: str | None = None
+        self, code: str, said: Words, d: Disclosure, consent_id: str | None = None
     ) -> Finding:
-        return Finding(code, message, self.youth_id, d.disclosure_id, consent_id)
+        return Finding.of(code, said, self.youth_id, d.disclosure_id, consent_id)
 
 
-def _fact_words(fact: Fact) -> str:
-    return {
-        GRANTED: "the consent",
-        SIGNED: "a signature",
-        EXTENDED: "an extension",
-        REVOKED: "the revocation",
-        PARTIALLY_REVOKED: "the partial revocation",
-    }.get(fact.kind, fact.kind)
+def _names_what_went_wrong(findings: Sequence[Finding]) -> bool:
+    """A late registration alone does not say what was wrong with the disclosure itself."""
+    return any(f.code != LATE for f in findings)
+
+
+def _removed(reason: str, q: Question, partial: Fact, category: Words) -> Words:
+    """What a partial revocation removed that the question needed."""
+    if reason == CATEGORY_NOT_COVERED:
+        return Words(f"the category {category.en}", f"kategorin {category.sv}")
+    if reason == RECIPIENT_NOT_COVERED:
+        return Words(f"the agency {q.to_agency}", f"aktören {q.to_agency}")
+    if reason == DIRECTION_NOT_COVERED:
+        if q.from_agency in ((partial.data.get("remove") or {}).get("agencies") or ()):
+            return Words(f"the agency {q.from_agency}", f"aktören {q.from_agency}")
+        pair = f"{q.from_agency} → {q.to_agency}"
+        return Words(f"the direction {pair}", f"riktningen {pair}")
+    if reason == PURPOSE_NOT_COVERED:
+        return Words(f"the purpose {q.purpose}", f"ändamålet {q.purpose}")
+    if reason == SITUATION_NOT_COVERED:
+        return Words(f"the situation {q.situation}", f"situationen {q.situation}")
+    return Words("part of its scope", "en del av dess omfattning")
+
+
+def _missing(missing: Sequence[Mapping[str, Any]]) -> Words:
+    """What a pending consent waited for. At 15–17 the guardians' consent and a maturity
+    assessment are alternatives: either lets the youth's consent stand."""
+    needs = []
+    if any(m["kind"] == "giver" and m["party"] == "youth" for m in missing):
+        needs.append(Words("the youth's consent", "den unges samtycke"))
+    guardians = [
+        Words(
+            f"the consent of guardian {m['guardian_id']}",
+            f"samtycke från vårdnadshavare {m['guardian_id']}",
+        )
+        if m.get("guardian_id")
+        else Words("a guardian's consent", "samtycke från en vårdnadshavare")
+        for m in missing
+        if m["kind"] == "giver" and m["party"] == "guardian"
+    ]
+    assessment = any(m["kind"] == "maturity_assessment" for m in missing)
+    if guardians and assessment:
+        both = joined(guardians)
+        needs.append(
+            Words(f"{both.en} or a maturity assessment", f"{both.sv} eller en mognadsbedömning")
+        )
+    elif guardians:
+        needs.append(joined(guardians))
+    elif assessment:
+        needs.append(Words("a maturity assessment", "en mognadsbedömning"))
+    return joined(needs)
+
+
+def _note(value: Any) -> str | None:
+    # An erased note was written once: its absence now is not a missing note.
+    return "(erased)" if isinstance(value, Personal) and value.erased else _text(value)
 
 
 def _text(value: Any) -> str | None:

@@ -16,10 +16,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from api.deps import LedgerDep, Reader
 from api.schemas import ReviewIn
+from api.timefield import Instant
 from ledger.timeutil import STOCKHOLM
 from projections.audit import actor_trail, agency_trail
 from projections.extract import register_extract
@@ -84,6 +85,7 @@ class FindingOut(BaseModel):
     code: str
     severity: str
     message: str
+    message_sv: str | None = None
     disclosure_id: str | None = None
     consent_id: str | None = None
     disclosure_ids: list[str] | None = None
@@ -123,8 +125,8 @@ def read_actor_trail(
     actor_id: str,
     ledger: LedgerDep,
     ctx: Reader,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> JSONResponse:
@@ -143,8 +145,8 @@ def read_agency_trail(
     agency_id: str,
     ledger: LedgerDep,
     ctx: Reader,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Limit = 100,
     cursor: Cursor = None,
     accept: AcceptHeader = None,

@@ -251,8 +251,12 @@ SCENARIOS: dict[str, tuple[Callable[[Api], str], set[str]]] = {
     "EXPIRED_CONSENT": (expired, {"EXPIRED_CONSENT"}),
     "CONSENT_PENDING": (pending, {"CONSENT_PENDING"}),
     "GUARDIAN_CONSENT_AFTER_18": (guardian_after_18, {"GUARDIAN_CONSENT_AFTER_18"}),
-    "MINOR_WITHOUT_MATURITY_ASSESSMENT": (minor_alone, {"MINOR_WITHOUT_MATURITY_ASSESSMENT"}),
-    "MISSING_GUARDIAN": (missing_guardian, {"MISSING_GUARDIAN"}),
+    # A pending consent: CONSENT_PENDING and the finding that says why (API.md 1.1).
+    "MINOR_WITHOUT_MATURITY_ASSESSMENT": (
+        minor_alone,
+        {"CONSENT_PENDING", "MINOR_WITHOUT_MATURITY_ASSESSMENT"},
+    ),
+    "MISSING_GUARDIAN": (missing_guardian, {"CONSENT_PENDING", "MISSING_GUARDIAN"}),
     "ORAL_WITHOUT_NOTES": (oral_without_notes, {"ORAL_WITHOUT_NOTES"}),
     "WRITTEN_WITHOUT_FORM_REFERENCE": (written_without_form, {"WRITTEN_WITHOUT_FORM_REFERENCE"}),
     "NOT_INFORMED_OF_REVOCATION": (not_informed, {"NOT_INFORMED_OF_REVOCATION"}),

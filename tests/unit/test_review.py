@@ -3,6 +3,7 @@ that finding; a clean history with none; retrospective disclosures judged as doc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,10 +13,10 @@ import pytest
 from ledger.application import Request
 from ledger.errors import Forbidden
 from ledger.identity import luhn_check_digit
-from ledger.service import Ledger
+from ledger.service import Ledger, open_ledger
 from projections.findings import FINDING_CODES, SEVERITY
 from projections.review import run_review
-from tests.conftest import ADMIN, Clock, as_actor
+from tests.conftest import ADMIN, MASTER_KEY, Clock, as_actor
 
 COORDINATOR = as_actor("anna", "soc-orebro", "coordinator")
 SECOND_COORDINATOR = as_actor("maja", "soc-orebro", "coordinator")
@@ -220,19 +221,133 @@ def test_a_revocation_registered_after_the_disclosure_is_after_revocation_and_re
     assert entry["as_known_now"]["allowed"] is False
 
 
-def test_a_partial_revocation_of_the_category_shared_is_after_revocation(world: World) -> None:
+# -- a partial revocation takes away only what it names ------------------------------------
+# API.md 1.1: "`AFTER_REVOCATION` is for a full revocation only; a partial one that took away
+# what was disclosed is `OUTSIDE_SCOPE_CATEGORY` / `_RECIPIENT` / `_DIRECTION`."
+NARROWINGS = [
+    pytest.param({"categories": ["school_attendance"]}, "OUTSIDE_SCOPE_CATEGORY", id="category"),
+    pytest.param({"agencies": ["soc-orebro"]}, "OUTSIDE_SCOPE_RECIPIENT", id="recipient"),
+    pytest.param(
+        {"directions": [{"from": "skola-x", "to": "soc-orebro"}]},
+        "OUTSIDE_SCOPE_DIRECTION",
+        id="direction",
+    ),
+]
+
+
+@pytest.mark.parametrize(("remove", "code"), NARROWINGS)
+def test_sharing_what_a_known_partial_revocation_took_away_is_outside_scope(
+    world: World, remove: dict[str, Any], code: str
+) -> None:
+    """API.md 1.1: a partial revocation that took away what was disclosed is OUTSIDE_SCOPE_*,
+    not AFTER_REVOCATION; DOMAIN.md: "Narrowing (removing an agency, a direction or a category)
+    is a partial revocation" — the consent still stands for the rest."""
     youth = world.youth()
     consent = world.consent(youth)
-    world.revoke(
-        consent,
-        later(world.clock, hours=1),
-        kind="partial",
-        remove={"categories": ["school_attendance"]},
+    world.revoke(consent, later(world.clock, hours=1), kind="partial", remove=remove)
+    meeting = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    disclosure = world.past(youth, meeting)
+    findings = world.review(youth_id=youth)["findings"]
+    assert [(f["code"], f["disclosure_id"], f["consent_id"]) for f in findings] == [
+        (code, disclosure, consent)
+    ]
+    assert "partial revocation" in findings[0]["message"]
+    assert "had been revoked" not in findings[0]["message"]
+    assert "delvis" in findings[0]["message_sv"]
+
+
+@pytest.mark.parametrize(("remove", "code"), NARROWINGS)
+def test_a_partial_revocation_registered_after_the_disclosure_is_outside_scope_and_late(
+    world: World, remove: dict[str, Any], code: str
+) -> None:
+    """API.md 1.1 (OUTSIDE_SCOPE_* for a partial revocation) and README.md: a revocation
+    registered late shows up "as both a violation in fact ... and a registration deficiency
+    (`REVOCATION_REGISTERED_LATE`)"."""
+    youth = world.youth()  # Monday 2 March 2026
+    consent = world.consent(youth)
+    monday = later(world.clock, hours=2)
+    later(world.clock, days=1)  # Tuesday: the school discloses; the ledger allows it
+    disclosure = world.disclose(youth)
+    later(world.clock, days=1)  # Wednesday: Monday's narrowing is registered
+    world.revoke(consent, monday, kind="partial", remove=remove)
+    report = world.review(youth_id=youth)
+    assert sorted(f["code"] for f in report["findings"]) == sorted(
+        [code, "REVOCATION_REGISTERED_LATE"]
     )
+    assert {(f["disclosure_id"], f["consent_id"]) for f in report["findings"]} == {
+        (disclosure, consent)
+    }
+    assert not any("had been revoked" in f["message"] for f in report["findings"])
+    entry = report["disclosures"][0]
+    assert entry["as_recorded"]["allowed"] is True
+    assert entry["as_known_now"]["allowed"] is False
+
+
+def test_registered_late_names_only_the_revocation_that_took_away_what_was_shared(
+    world: World,
+) -> None:
+    """The issue: "`REVOCATION_REGISTERED_LATE` names the revocation that took away what the
+    disclosure relied on, and only that one"; removing family_situation did not touch a
+    disclosure of school_attendance (API.md 1.1, OUTSIDE_SCOPE_RECIPIENT for the agency)."""
+    youth = world.youth()
+    consent = world.consent(youth)
+    monday = later(world.clock, hours=2)
+    later(world.clock, days=1)
+    disclosure = world.disclose(youth)  # skola-x → soc-orebro, school_attendance
+    later(world.clock, days=1)
+    world.revoke(consent, monday, kind="partial", remove={"categories": ["family_situation"]})
+    later(world.clock, hours=1)
+    world.revoke(consent, monday, kind="partial", remove={"agencies": ["soc-orebro"]})
+    findings = world.review(youth_id=youth)["findings"]
+    assert sorted(f["code"] for f in findings) == [
+        "OUTSIDE_SCOPE_RECIPIENT",
+        "REVOCATION_REGISTERED_LATE",
+    ]
+    late = next(f for f in findings if f["code"] == "REVOCATION_REGISTERED_LATE")
+    assert (late["disclosure_id"], late["consent_id"]) == (disclosure, consent)
+    assert "soc-orebro" in late["message"] and "soc-orebro" in late["message_sv"]
+    assert "family" not in late["message"].lower()
+    assert "familj" not in late["message_sv"].lower()
+
+
+def test_a_late_full_revocation_is_named_alone_beside_an_unrelated_late_partial_one(
+    world: World,
+) -> None:
+    """The issue: REVOCATION_REGISTERED_LATE names only the revocation that took away what the
+    disclosure relied on; API.md 1.1: "`AFTER_REVOCATION` is for a full revocation"."""
+    youth = world.youth()
+    consent = world.consent(youth)
+    monday = later(world.clock, hours=2)
+    later(world.clock, days=1)
+    world.disclose(youth)
+    later(world.clock, days=1)
+    world.revoke(consent, monday, kind="partial", remove={"categories": ["family_situation"]})
+    later(world.clock, hours=1)
+    world.revoke(consent, monday)
+    findings = world.review(youth_id=youth)["findings"]
+    assert sorted(f["code"] for f in findings) == [
+        "AFTER_REVOCATION",
+        "REVOCATION_REGISTERED_LATE",
+    ]
+    late = next(f for f in findings if f["code"] == "REVOCATION_REGISTERED_LATE")
+    assert "full revocation" in late["message"]
+    assert "family" not in late["message"].lower()
+
+
+def test_a_full_revocation_says_the_consent_was_revoked_in_full(world: World) -> None:
+    """API.md 1.1: "`AFTER_REVOCATION` is for a full revocation only"; DOMAIN.md: a revocation
+    "must be documented so that it is clear the consent no longer applies"."""
+    youth = world.youth()
+    consent = world.consent(youth)
+    world.revoke(consent, later(world.clock, hours=1))
     meeting = later(world.clock, hours=1)
     later(world.clock, hours=1)
     world.past(youth, meeting)
-    assert world.codes(youth) == ["AFTER_REVOCATION"]
+    (finding,) = world.review(youth_id=youth)["findings"]
+    assert finding["code"] == "AFTER_REVOCATION"
+    assert "revoked in full" in finding["message"] and consent in finding["message"]
+    assert "helt" in finding["message_sv"] and consent in finding["message_sv"]
 
 
 @pytest.mark.parametrize(
@@ -299,16 +414,26 @@ def test_a_guardian_consent_used_after_the_eighteenth_birthday_is_flagged(world:
     assert world.codes(youth) == ["GUARDIAN_CONSENT_AFTER_18"]
 
 
-def test_a_minors_own_consent_without_a_maturity_assessment_is_flagged(world: World) -> None:
+def test_a_minors_own_consent_without_a_maturity_assessment_is_pending_and_flagged(
+    world: World,
+) -> None:
+    """API.md 1.1: a pending consent gets `CONSENT_PENDING` as well as the finding that says why;
+    DOMAIN.md: at 15–17 the youth's consent "suffices alone only with a recorded individual
+    maturity assessment"."""
     youth = world.youth("20100101")  # 16
     world.consent(youth, [{"party": "youth"}])
     then = later(world.clock, hours=1)
     later(world.clock, hours=1)
     world.past(youth, then)
-    assert world.codes(youth) == ["MINOR_WITHOUT_MATURITY_ASSESSMENT"]
+    assert world.codes(youth) == ["CONSENT_PENDING", "MINOR_WITHOUT_MATURITY_ASSESSMENT"]
 
 
-def test_one_guardian_under_joint_custody_is_missing_guardian(world: World) -> None:
+def test_one_guardian_under_joint_custody_is_consent_pending_and_missing_guardian(
+    world: World,
+) -> None:
+    """API.md 1.1: "A disclosure on a pending consent gets `CONSENT_PENDING` as well as the
+    finding that says why"; DOMAIN.md: "Under joint custody (gemensam vårdnad) both guardians;
+    one signature leaves the consent pending"."""
     youth = world.youth("20140101")  # 12
     mother = world.guardian(youth)
     world.guardian(youth)
@@ -316,19 +441,35 @@ def test_one_guardian_under_joint_custody_is_missing_guardian(world: World) -> N
     then = later(world.clock, hours=1)
     later(world.clock, hours=1)
     world.past(youth, then)
-    assert world.codes(youth) == ["MISSING_GUARDIAN"]
+    assert world.codes(youth) == ["CONSENT_PENDING", "MISSING_GUARDIAN"]
 
 
-def test_a_second_joint_guardian_registered_later_makes_a_relied_on_consent_missing_guardian(
+def test_a_second_joint_guardian_registered_later_makes_a_relied_on_consent_pending(
     world: World,
 ) -> None:
+    """API.md 1.1: "A disclosure on a pending consent gets `CONSENT_PENDING` as well as the
+    finding that says why"; judged as known now, the consent lacked the father's signature."""
     youth = world.youth("20140101")
     mother = world.guardian(youth)
     world.consent(youth, [{"party": "guardian", "guardian_id": mother}])
     world.disclose(youth)
     later(world.clock, days=1)
     world.guardian(youth)  # the father had joint custody all along
-    assert world.codes(youth) == ["MISSING_GUARDIAN"]
+    assert world.codes(youth) == ["CONSENT_PENDING", "MISSING_GUARDIAN"]
+
+
+def test_a_guardians_consent_for_an_adult_is_consent_pending_and_guardian_consent_after_18(
+    world: World,
+) -> None:
+    """API.md 1.1: a pending consent gets `CONSENT_PENDING` as well as the finding that says
+    why; DOMAIN.md: "18 or older: only the youth; a guardian's signature counts for nothing"."""
+    youth = world.youth("20060101")  # 20
+    guardian = world.guardian(youth, "sole")
+    world.consent(youth, [{"party": "guardian", "guardian_id": guardian}])
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then)
+    assert world.codes(youth) == ["CONSENT_PENDING", "GUARDIAN_CONSENT_AFTER_18"]
 
 
 def test_an_oral_consent_without_notes_is_oral_without_notes(world: World) -> None:
@@ -484,6 +625,233 @@ def test_relying_on_a_consent_later_annulled_is_basis_annulled(world: World) -> 
     report = world.review(youth_id=youth)
     assert [f["code"] for f in report["findings"]] == ["BASIS_ANNULLED"]
     assert report["findings"][0]["severity"] == "notice"
+
+
+# -- what a reviewer can quote ---------------------------------------------------------------
+# Small histories that between them produce every finding code, to read each one's wording.
+def _late_full_revocation(world: World) -> str:
+    youth = world.youth()
+    consent = world.consent(youth)
+    monday = later(world.clock, hours=2)
+    later(world.clock, days=1)
+    world.disclose(youth)
+    later(world.clock, days=1)
+    world.revoke(consent, monday)
+    return youth
+
+
+def _late_partial_revocation(world: World) -> str:
+    youth = world.youth()
+    consent = world.consent(youth)
+    monday = later(world.clock, hours=2)
+    later(world.clock, days=1)
+    world.disclose(youth, to_agencies=["soc-orebro", "polis-orebro"])
+    later(world.clock, days=1)
+    world.revoke(consent, monday, kind="partial", remove={"agencies": ["polis-orebro"]})
+    return youth
+
+
+def _narrowed(world: World) -> str:
+    youth = world.youth()
+    consent = world.consent(youth)
+    world.revoke(
+        consent,
+        later(world.clock, hours=1),
+        kind="partial",
+        remove={
+            "directions": [{"from": "skola-x", "to": "soc-orebro"}],
+            "categories": ["family_situation"],
+        },
+    )
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then)
+    world.past(youth, then, to_agencies=["polis-orebro"], categories=["family_situation"])
+    return youth
+
+
+def _beyond_scope(world: World) -> str:
+    youth = world.youth()
+    world.consent(youth, valid_until=world.clock.now + timedelta(days=2))
+    then = later(world.clock, hours=1)
+    later(world.clock, hours=1)
+    world.past(youth, then, to_agencies=["fritid-x"], categories=["police_incidents"])
+    world.past(youth, then, purpose="something_else")
+    world.past(youth, later(world.clock, days=3))
+    return youth
+
+
+def _against_the_direction(world: World) -> str:
+    youth = world.youth()
+    scope = {
+        "agencies": ["soc-orebro", "skola-x"],
+        "directions": [{"from": "skola-x", "to": "soc-orebro"}],
+        "categories": ["school_attendance"],
+        "purposes": ["crime_prevention"],
+    }
+    world.consent(youth, scope=scope)
+    world.past(youth, later(world.clock, hours=1), SOCIAL, to_agencies=["skola-x"])
+    return youth
+
+
+def _no_consent_at_all(world: World) -> str:
+    youth = world.youth()
+    world.past(youth, later(world.clock, hours=1))
+    return youth
+
+
+def _pending_with_one_joint_guardian(world: World) -> str:
+    youth = world.youth("20140101")
+    mother = world.guardian(youth)
+    world.guardian(youth)
+    world.consent(youth, [{"party": "guardian", "guardian_id": mother}])
+    world.past(youth, later(world.clock, hours=1))
+    return youth
+
+
+def _minor_alone(world: World) -> str:
+    youth = world.youth("20100101")
+    world.consent(youth)
+    world.past(youth, later(world.clock, hours=1))
+    return youth
+
+
+def _guardian_for_an_adult(world: World) -> str:
+    youth = world.youth()
+    guardian = world.guardian(youth, "sole")
+    world.consent(youth, [{"party": "guardian", "guardian_id": guardian}])
+    world.past(youth, later(world.clock, hours=1))
+    return youth
+
+
+def _lapsed_at_18(world: World) -> str:
+    youth = world.youth("20080305")
+    guardian = world.guardian(youth, "sole")
+    world.consent(youth, [{"party": "youth"}, {"party": "guardian", "guardian_id": guardian}])
+    world.past(youth, later(world.clock, days=4))
+    return youth
+
+
+def _poorly_documented(world: World) -> str:
+    youth = world.youth()
+    world.consent(
+        youth,
+        method="oral",
+        form_reference=None,
+        informed_of_revocation=False,
+        obtained_at=world.clock.now - timedelta(days=10),
+    )
+    world.disclose(youth)
+    return youth
+
+
+def _registered_after_the_disclosure(world: World) -> str:
+    youth = world.youth()
+    monday = world.clock.now
+    world.past(youth, later(world.clock, days=1))
+    later(world.clock, days=1)
+    world.consent(youth, obtained_at=monday)
+    return youth
+
+
+def _statutory_and_annulled(world: World) -> str:
+    youth = world.youth()
+    consent = world.consent(youth, form_reference=None)
+    world.disclose(youth)
+    basis = {"kind": "statutory", "provision": "osl-10-18a", "note": None}
+    world.past(youth, later(world.clock, hours=1), to_agencies=["polis-orebro"], basis=basis)
+    later(world.clock, days=1)
+    world.ledger.annul_consent(SECOND_COORDINATOR, consent, reason="Fel person")
+    return youth
+
+
+def _unknown_provision(world: World) -> str:
+    youth = world.youth()
+    basis = {"kind": "statutory", "provision": "osl-10-2", "note": "Behövs för vår utredning."}
+    world.disclose(youth, SOCIAL, to_agencies=["polis-orebro"], basis=basis)
+    catalogue = world.ledger.catalogue
+    world.ledger.catalogue = replace(
+        catalogue, provisions=tuple(p for p in catalogue.provisions if p.id != "osl-10-2")
+    )
+    return youth
+
+
+def _sig_after_the_police_consent(world: World) -> str:
+    youth = world.youth()
+    _, case = world.ledger.open_case(
+        COORDINATOR,
+        youth_id=youth,
+        form="SIG",
+        agencies=["soc-orebro", "polis-orebro", "skola-x"],
+        coordinator_actor_id=None,
+    )
+    police = world.consent(
+        youth,
+        case_id=case["id"],
+        scope={
+            "agencies": ["soc-orebro", "polis-orebro"],
+            "categories": ["police_incidents"],
+            "purposes": ["crime_prevention"],
+        },
+    )
+    world.consent(youth, case_id=case["id"])
+    world.revoke(police, later(world.clock, hours=1))
+    later(world.clock, hours=1)
+    world.disclose(youth)
+    return youth
+
+
+STORIES = [
+    _late_full_revocation,
+    _late_partial_revocation,
+    _narrowed,
+    _beyond_scope,
+    _against_the_direction,
+    _no_consent_at_all,
+    _pending_with_one_joint_guardian,
+    _minor_alone,
+    _guardian_for_an_adult,
+    _lapsed_at_18,
+    _poorly_documented,
+    _registered_after_the_disclosure,
+    _statutory_and_annulled,
+    _unknown_provision,
+    _sig_after_the_police_consent,
+]
+SENTENCE = re.compile(r"[A-ZÅÄÖ][^\n]*[.]")
+
+
+@pytest.mark.parametrize("story", STORIES, ids=lambda s: s.__name__.strip("_"))
+def test_every_finding_is_a_plain_sentence_in_english_and_in_swedish(
+    world: World, story: Any
+) -> None:
+    """The issue: "Each finding's message is a plain sentence a reviewer can quote, in English in
+    JSON and in Swedish in the HTML report"; API.md: findings carry `message`."""
+    youth = story(world)
+    findings = world.review(youth_id=youth)["findings"]
+    assert findings
+    for f in findings:
+        english, swedish = f["message"], f["message_sv"]
+        for text in (english, swedish):
+            assert SENTENCE.fullmatch(text), f"{f['code']}: {text!r}"
+            assert not re.search(r"[A-Z]+_[A-Z_]+", text), text  # no bare codes
+            assert "None" not in text and "{" not in text and "['" not in text, text
+        assert english != swedish
+        assert re.search(r"\b(consent|disclosure|provision|case)", english, re.I), english
+        assert re.search(r"samtycke|utlämnande|bestämmelse|ärende", swedish, re.I), swedish
+
+
+def test_the_stories_above_word_every_finding_code(clock: Clock) -> None:
+    """API.md lists the finding codes; each must have been worded by a story above."""
+    said: set[str] = set()
+    for story in STORIES:
+        ledger = open_ledger("sqlite:///:memory:", clock=clock, master_key=MASTER_KEY)
+        try:
+            world = World(ledger, clock).setup()
+            said |= {f["code"] for f in world.review(youth_id=story(world))["findings"]}
+        finally:
+            ledger.close()
+    assert said == set(FINDING_CODES)
 
 
 def test_every_finding_code_of_the_contract_has_a_severity() -> None:
