@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from ledger.identity import luhn_check_digit
-from tests.conftest import Clock
+from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
+from tests.e2e.servers import Deployment, deployment
 
 ADMIN_TOKEN = "admin-token-" + "x" * 24
 
@@ -132,3 +133,19 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[Api]:
 def codes(decision: dict[str, Any]) -> set[str]:
     return {r["code"] for r in decision["reasons"]}
 
+
+@pytest.fixture
+def on_postgres(tmp_path: Path) -> Iterator[Deployment]:
+    """Real servers on a fresh PostgreSQL schema."""
+    require_postgres()
+    url = postgres_url()
+    try:
+        yield from deployment(tmp_path, url)
+    finally:
+        drop_schema(url)
+
+
+@pytest.fixture
+def on_sqlite(tmp_path: Path) -> Iterator[Deployment]:
+    """Real servers on one SQLite file."""
+    yield from deployment(tmp_path, f"sqlite:///{tmp_path / 'ledger.db'}")
