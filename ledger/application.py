@@ -7,10 +7,11 @@ import base64
 import hashlib
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -34,6 +35,7 @@ from ledger.youth import Youth
 
 T = TypeVar("T")
 RETRIES = 8
+TURN_STRIPES = 256  # per-process turns of writers, one youth to a stripe (see execute)
 WRITTEN_ONCE_CACHE_SIZE = 100_000
 REPLAY = "__replay__"  # marks a stored answer that is re-rendered, not stored whole
 
@@ -103,6 +105,9 @@ class LedgerCore(Application[UUID]):
         assert isinstance(self.mapper, SealingMapper)
         self.mapper.keyring = self.keyring
         self._written_once: dict[UUID, Aggregate] = {}
+        self._high_water = datetime.min.replace(tzinfo=UTC)
+        self._high_water_lock = threading.Lock()
+        self._turns = [threading.Lock() for _ in range(TURN_STRIPES)]
         self._access_log = GroupCommit[Access](lambda batch: self.save(*batch))
 
     # -- infrastructure ----------------------------------------------------------------------
@@ -116,50 +121,99 @@ class LedgerCore(Application[UUID]):
         transcoder.register(SealedAsBase64())
 
     def _record(self, processing_event: Any) -> Any:
-        processing_event.saved_kwargs["entries"] = [entry_meta(e) for e in processing_event.events]
+        kwargs = processing_event.saved_kwargs
+        kwargs["entries"] = [entry_meta(e) for e in processing_event.events]
+        assert isinstance(self.mapper, SealingMapper)
+        kwargs["restamp"] = self.mapper.restamped
+        kwargs.setdefault("restamped", [])
         return super()._record(processing_event)
 
+    # -- ledger time ---------------------------------------------------------------------------
+    # The recorder gives each event the time of its place in the log (tables.Tables.append): an
+    # event never carries an earlier time than the one before it. A command reads `now` after
+    # it loaded what it decides on, and `now` is never earlier than any fact it loaded (their
+    # times may come from another process's clock, or from such a restamp), so a decision's
+    # known_at covers every fact of the state it rests on.
     def now(self) -> datetime:
-        return self.clock()
+        clock = self.clock()
+        with self._high_water_lock:
+            return max(clock, self._high_water)
+
+    def _seen(self, instant: datetime) -> None:
+        with self._high_water_lock:
+            if instant > self._high_water:
+                self._high_water = instant
 
     # -- the one way commands are run ---------------------------------------------------------
     def execute(self, request: Request, command: Callable[[], Outcome]) -> tuple[int, Any]:
         """Run a command and save what it produced atomically with its index rows and
         idempotency record. A concurrent change to the same stream makes the command run again
-        on fresh state; a replayed Idempotency-Key returns the first answer."""
+        on fresh state; a replayed Idempotency-Key returns the first answer.
+
+        Writers of one youth race optimistically until one loses (the store's version check);
+        from then on that writer holds the youth's turn in this process, and every writer of the
+        youth that comes after it waits for it, so that a burst of disclosures cannot starve a
+        revocation of its turn. Only writers in other processes can still win against it."""
         scope_key = (
             f"{request.actor.actor_id}\x1f{request.idempotency_key}"
             if request.idempotency_key
             else None
         )
-        for attempt in range(RETRIES):
-            if scope_key is not None:
-                replay = self._replay(scope_key, request.fingerprint)
-                if replay is not None:
-                    return replay
-            outcome = command()
-            record = None
-            if scope_key is not None:
-                stored = {REPLAY: outcome.replay} if outcome.replay is not None else outcome.body
-                sealed = self._seal_answer(scope_key, stored, outcome.aggregates)
-                record = Idempotency(scope_key, request.fingerprint, outcome.status, sealed)
-            try:
-                self.save(
-                    *outcome.aggregates,
-                    lookups=outcome.lookups,
-                    unlookups=outcome.unlookups,
-                    idempotency=record,
-                )
-            except IntegrityError:
-                # Another writer won the stream: back off a little, with jitter, so that a
-                # burst of writers cannot starve one command (a revocation) of its turn.
-                time.sleep(random.uniform(0, 0.002 * 2**attempt))
-                continue
-            if outcome.replay is not None:  # the youth just saved is the one to render from
-                held = next((a for a in outcome.aggregates if isinstance(a, Youth)), None)
-                return outcome.status, self.render_replay(outcome.replay, held)
-            return outcome.status, outcome.body
+        turn: threading.Lock | None = None
+        try:
+            for attempt in range(RETRIES):
+                if scope_key is not None:
+                    replay = self._replay(scope_key, request.fingerprint)
+                    if replay is not None:
+                        return replay
+                outcome = command()
+                stream = self._turn_of(outcome)
+                if turn is None and stream is not None and stream.locked():
+                    stream.acquire()  # another writer of this youth is in line: wait behind it
+                    turn = stream
+                    outcome = command()  # on the state it left
+                restamped: list[Any] = []
+                try:
+                    self._save_outcome(request, scope_key, outcome, restamped)
+                except IntegrityError:
+                    if turn is None and stream is not None:
+                        stream.acquire()
+                        turn = stream
+                    # Another process won the stream: back off a little, with jitter.
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt))
+                    continue
+                if outcome.replay is not None:
+                    # The youth just saved is the one to render from, unless the recorder gave
+                    # its events a later time: then it is read back as stored.
+                    held = next((a for a in outcome.aggregates if isinstance(a, Youth)), None)
+                    return outcome.status, self.render_replay(
+                        outcome.replay, None if restamped else held
+                    )
+                return outcome.status, outcome.body
+        finally:
+            if turn is not None:
+                turn.release()
         raise Conflict("the record changed concurrently too many times; try again")
+
+    def _turn_of(self, outcome: Outcome) -> threading.Lock | None:
+        youth = next((a for a in outcome.aggregates if isinstance(a, Youth)), None)
+        return None if youth is None else self._turns[youth.id.int % len(self._turns)]
+
+    def _save_outcome(
+        self, request: Request, scope_key: str | None, outcome: Outcome, restamped: list[Any]
+    ) -> None:
+        record = None
+        if scope_key is not None:
+            stored = {REPLAY: outcome.replay} if outcome.replay is not None else outcome.body
+            sealed = self._seal_answer(scope_key, stored, outcome.aggregates)
+            record = Idempotency(scope_key, request.fingerprint, outcome.status, sealed)
+        self.save(
+            *outcome.aggregates,
+            lookups=outcome.lookups,
+            unlookups=outcome.unlookups,
+            idempotency=record,
+            restamped=restamped,
+        )
 
     def _replay(self, scope_key: str, fingerprint: str) -> tuple[int, Any] | None:
         found = self.database.read(self.database.tables.idempotency, scope_key)
@@ -208,6 +262,7 @@ class LedgerCore(Application[UUID]):
             raise NotFound("no such youth") from None
         if not isinstance(youth, Youth):
             raise NotFound("no such youth")
+        self._seen(youth.modified_on)
         return youth
 
     def written_once(self, aggregate_id: UUID) -> Aggregate:

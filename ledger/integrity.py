@@ -404,6 +404,7 @@ class _Audit:
         self.previous: tuple[int, bytes] | None = None  # the last checkpoint that matched
         self.checkpoints: Iterator[CheckpointRow] = self.sql.checkpoints()
         self.pending: CheckpointRow | None = next(self.checkpoints, None)
+        self.last_recorded = ""  # the recorded time of the position before
 
     def run(self, progress: Progress | None) -> None:
         if self.counts.lowest_position < 0:
@@ -434,12 +435,26 @@ class _Audit:
                 recompute_leaf(row)
             except DamagedLeaf as e:
                 raise _Failure(str(e), position=row.position) from None
+            self._in_time_order(row)
             created += self.builder.append(row.leaf_hash)
             expected += 1
         if expected != stop:
             raise _Failure(f"position {expected} is missing from the log", position=expected)
         self._nodes(created)
         self._consistency(signed)
+
+    def _in_time_order(self, row: EntryRow) -> None:
+        """Recorded time never runs back along the log (tables.Tables.append gives each event
+        the time of its place), so "the ledger as it knew it at K" is a prefix of the log; an
+        earlier time after a later one is back-dating or a rewritten row. The times are the
+        fixed-width text of timeutil.stamp, whose text order is time order."""
+        if row.recorded_at < self.last_recorded:
+            problem = (
+                f"position {row.position} was recorded at {row.recorded_at}, before position "
+                f"{row.position - 1} ({self.last_recorded}): recorded time runs back in the log"
+            )
+            raise _Failure(problem, position=row.position)
+        self.last_recorded = row.recorded_at
 
     def _checkpoints_at(self, size: int, signed: list[tuple[int, bytes]]) -> None:
         """Check every stored checkpoint of tree size `size` (and fail on any skipped size)."""

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def utc(instant: datetime) -> datetime:
@@ -50,4 +51,8 @@ def iso(instant: datetime) -> str:
 def stamp(instant: datetime) -> str:
     """Fixed-width UTC text (microseconds always present), so that text order is time order: the
     form the log and the audit index store and compare."""
-    return utc(instant).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc(instant).strftime(STAMP)
+
+
+def unstamp(text: str) -> datetime:
+    return datetime.strptime(text, STAMP).replace(tzinfo=UTC)

@@ -354,4 +354,3 @@ def decide(
         return Verdict(True, ["CONSENT_COVERS"], covering, views)
     codes = sorted(set().union(*(v.reasons for v in views)))
     return Verdict(False, codes, sorted(v.consent_id for v in views), views)
-

@@ -17,7 +17,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(
         self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
     ) -> None:
-        self.tables = Tables(SQLITE)
+        self.tables = Tables(SQLITE, events_table=events_table_name)
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -37,7 +37,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, **kwargs)
         from psycopg.sql import SQL
 
-        self.tables = Tables(POSTGRES, datastore.schema)
+        self.tables = Tables(POSTGRES, datastore.schema, events_table=self.events_table_name)
         self.sql_create_statements.extend(SQL(s).format() for s in self.tables.create_statements())
 
     def insert_events(

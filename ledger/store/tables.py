@@ -5,9 +5,10 @@ SQL is written once with `?` placeholders; PostgreSQL gets `%s` and its schema."
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.entries import EntryMeta
 from ledger.merkle import NodeKey, encode_leaf, hash_leaf, nodes_to_append_many
-from ledger.timeutil import stamp
+from ledger.timeutil import stamp, unstamp
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ def stream_text(originator_id: object) -> str:
     return hex_ if isinstance(hex_, str) else str(originator_id)
 
 
+Restamp = Callable[[StoredEvent, datetime], StoredEvent]
+
+
 @dataclass(frozen=True)
 class Idempotency:
     scope_key: str
@@ -113,9 +117,12 @@ class Idempotency:
 class Tables:
     """Every SQL statement of the ledger's own tables, for one dialect."""
 
-    def __init__(self, dialect: Dialect, schema: str | None = None) -> None:
+    def __init__(
+        self, dialect: Dialect, schema: str | None = None, *, events_table: str = "stored_events"
+    ) -> None:
         self.dialect = dialect
         self.qualify = f'"{schema}".' if schema else ""
+        self.events_table = f'{self.qualify}"{events_table}"'
 
     def q(self, statement: str) -> str:
         return self.dialect.sql(statement, self.qualify)
@@ -133,16 +140,26 @@ class Tables:
         lookups: Sequence[tuple[str, str]] = (),
         unlookups: Sequence[str] = (),
         idempotency: Idempotency | None = None,
+        restamp: Restamp | None = None,
+        restamped: list[StoredEvent] | None = None,
         **_: Any,
     ) -> None:
+        """Runs after the events are inserted, under the store's write lock (SQLite's, or the
+        event table's lock that PostgreSQL's recorder takes), so the positions taken here and
+        the times they carry follow commit order, whichever process or server writes."""
         if len(entries) != len(stored_events):
             msg = "every stored event needs its entry metadata"
             raise ValueError(msg)
-        cur.execute(self.q("SELECT COALESCE(MAX(position) + 1, 0) AS n FROM {p}ledger_log"))
-        size = int(_first(cur.fetchone()))
+        size, floor = self._end_of_log(cur)
         leaf_hashes = []
-        for offset, (stored, meta) in enumerate(zip(stored_events, entries, strict=True)):
+        for offset, (event, entry) in enumerate(zip(stored_events, entries, strict=True)):
             position = size + offset
+            stored, meta = event, entry
+            if entry.recorded_at < floor and restamp is not None:
+                stored, meta = self._restamp(cur, event, entry, floor, restamp)
+                if restamped is not None:
+                    restamped.append(stored)
+            floor = max(floor, meta.recorded_at)
             leaf = leaf_bytes(
                 stream_text(stored.originator_id),
                 stored.originator_version,
@@ -184,6 +201,34 @@ class Tables:
                     json.dumps(idempotency.body),
                 ),
             )
+
+    def _end_of_log(self, cur: Any) -> tuple[int, str]:
+        """The next position, and the recorded time of the last one ("" for an empty log)."""
+        cur.execute(
+            self.q("SELECT position, recorded_at FROM {p}ledger_log ORDER BY position DESC LIMIT 1")
+        )
+        row = cur.fetchone()
+        if row is None:
+            return 0, ""
+        return int(row["position"]) + 1, str(row["recorded_at"])
+
+    def _restamp(
+        self, cur: Any, stored: StoredEvent, meta: EntryMeta, floor: str, restamp: Restamp
+    ) -> tuple[StoredEvent, EntryMeta]:
+        """Recorded time never runs back along the log: an event that read the clock before one
+        committed ahead of it takes that one's time, in its stored state as in the log."""
+        fresh = restamp(stored, unstamp(floor))
+        originator: object = (
+            stored.originator_id if self.dialect is POSTGRES else stream_text(stored.originator_id)
+        )
+        cur.execute(
+            self.q(
+                f"UPDATE {self.events_table} SET state = ? "
+                "WHERE originator_id = ? AND originator_version = ?"
+            ),
+            (fresh.state, originator, stored.originator_version),
+        )
+        return fresh, dataclasses.replace(meta, recorded_at=floor)
 
     def _index(self, cur: Any, position: int, meta: EntryMeta) -> None:
         cur.execute(
@@ -230,8 +275,7 @@ class Tables:
         return found
 
     def tree_size(self, cur: Any) -> int:
-        cur.execute(self.q("SELECT COALESCE(MAX(position) + 1, 0) AS n FROM {p}ledger_log"))
-        return int(_first(cur.fetchone()))
+        return self._end_of_log(cur)[0]
 
     def log_rows(self, cur: Any, start: int, limit: int) -> list[LogRow]:
         cur.execute(
@@ -407,12 +451,6 @@ class Tables:
             self.q("DELETE FROM {p}ledger_lookup WHERE youth_id = ? AND key LIKE ?"),
             (youth_id, prefix + "%"),
         )
-
-
-def _first(row: Any) -> Any:
-    if isinstance(row, Mapping):
-        return next(iter(row.values()))
-    return row[0]
 
 
 class _NodeReader:

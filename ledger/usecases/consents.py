@@ -381,9 +381,10 @@ class ConsentUseCases(YouthUseCases):
             youth = self.youth_of("consent", spec["consent_id"])
             at_version = self.repository.get(youth.id, version=spec["version"])
         assert isinstance(at_version, Youth) and at_version.version == spec["version"]
-        return self.consent_json(
-            at_version, spec["consent_id"], now=datetime.fromisoformat(spec["now"])
-        )
+        # The recorder may have given the consent's new fact a later time than the command read:
+        # the answer is as of that fact, never before it.
+        now = max(datetime.fromisoformat(spec["now"]), at_version.modified_on)
+        return self.consent_json(at_version, spec["consent_id"], now=now)
 
     def consent_json(
         self,

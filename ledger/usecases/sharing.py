@@ -11,6 +11,7 @@ from ledger.application import Outcome, Request
 from ledger.errors import Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
 from ledger.rules import Decision, Question, combine, may_share, statutory_decision
+from ledger.timeutil import iso
 from ledger.usecases.consents import ConsentUseCases
 from ledger.youth import Disclosure, Youth
 
@@ -81,7 +82,7 @@ class SharingUseCases(ConsentUseCases):
         self._own_agency(request, q["from_agency"], auditors=True)
         self._category(q["category"], "category")
         youth = self._youth_for(q["youth_id"])
-        now = self.now()
+        now = self.now()  # read after the load: never earlier than a fact just loaded
         basis: dict[str, Any] = {"kind": "consent"}
         if q.get("provision"):
             basis = {"kind": "statutory", "provision": q["provision"], "note": q.get("note")}
@@ -102,6 +103,9 @@ class SharingUseCases(ConsentUseCases):
             "category": q["category"],
             "allowed": decision.allowed,
             "reasons": sorted(set(decision.codes)),
+            # the state the answer rests on: the youth's events up to this version, as known then
+            "youth_version": youth.version,
+            "known_at": iso(min(q.get("known_at") or now, now)),
         }
         self.log_access(request.actor, "decision_check", str(youth.id), details)
         return {**decision.to_json(), "youth_id": str(youth.id)}
@@ -129,12 +133,12 @@ class SharingUseCases(ConsentUseCases):
                 raise Invalid(errors)
             for i, c in enumerate(categories):
                 self._category(c, f"categories[{i}]")
-            now = self.now()
+            youth = self.require_open(self._youth_for(cmd["youth_id"], for_update=True))
+            now = self.now()  # read after the load: never earlier than a fact just loaded
             retrospective = bool(cmd.get("retrospective", False))
             occurred_at = cmd.get("occurred_at") or now
             if occurred_at > now:
                 raise Invalid.field("occurred_at", "is in the future")
-            youth = self.require_open(self._youth_for(cmd["youth_id"], for_update=True))
             decision = self.decide(
                 youth,
                 from_agency=cmd["from_agency"],

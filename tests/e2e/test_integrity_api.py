@@ -30,7 +30,9 @@ def signed(api: Api) -> dict[str, Any]:
     r = api.get("/v1/integrity/checkpoint", "ida")
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
-    checkpoint = verify_checkpoint(body["note"], body["key_name"], bytes.fromhex(body["public_key"]))
+    checkpoint = verify_checkpoint(
+        body["note"], body["key_name"], bytes.fromhex(body["public_key"])
+    )
     assert (checkpoint.origin, checkpoint.size) == (body["origin"], body["tree_size"])
     assert checkpoint.root_hash.hex() == body["root_hash"]
     return body

@@ -392,6 +392,24 @@ def test_changing_a_recorded_time_in_the_log_is_caught_at_its_position(history: 
     assert_caught(history.integrity.verify(), position=6)
 
 
+def test_a_recorded_time_earlier_than_the_position_before_is_caught_even_with_its_leaf(
+    history: History,
+) -> None:
+    # Back-dating with database access: the recorded time of position 6 moved to before that of
+    # position 5, and its leaf and the nodes recomputed so that every hash agrees again. The
+    # first checkpoint would also catch it; verify names the position first (issue 10).
+    tamper = Tamper(history.ledger)
+    before = tamper.entry(5).recorded_at
+    earlier = "2026-01-01T00:00:00.000000Z"
+    assert earlier < before
+    tamper.execute("UPDATE {p}ledger_log SET recorded_at = ? WHERE position = ?", (earlier, 6))
+    tamper.rewrite_log(6)
+    report = history.integrity.verify()
+    assert_caught(report, position=6)
+    assert "recorded time runs back" in (report.problem or "")
+    assert before in (report.problem or "")
+
+
 def test_altering_a_stored_checkpoint_note_is_caught_naming_its_size(history: History) -> None:
     size = history.first["tree_size"]
     note = history.first["note"].replace(ORIGIN, "ledger.elsewhere.example/consent/v1")
