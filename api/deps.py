@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.errors import PROBLEM
+from ledger.access import require_role
 from ledger.actor import Actor
 from ledger.application import Request as LedgerRequest
 from ledger.errors import Invalid, Unauthenticated
@@ -33,6 +34,23 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+class Door:
+    """A route's door (ledger/access.py): a caller whose role may never do the action is refused
+    with 403 before its body is read, so that a refusal says nothing about the body."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    def __call__(self, actor: CurrentActor) -> None:
+        require_role(actor, self.action)
+
+
+def allow(action: str) -> Any:
+    return Depends(Door(action))
+
+
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 

@@ -24,7 +24,7 @@ from ledger.agency import Access
 from ledger.catalogue import Catalogue, load_catalogue
 from ledger.crypto import derive_key, lookup_token, open_sealed, seal
 from ledger.entries import entry_meta
-from ledger.errors import Conflict, Forbidden, IdempotencyConflict, NotFound
+from ledger.errors import Conflict, IdempotencyConflict, NotFound
 from ledger.groupcommit import GroupCommit
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
 from ledger.sealing import SealedAsBase64, SealingMapper
@@ -290,12 +290,7 @@ class LedgerCore(Application[UUID]):
         result: dict[int, int] = self.database.read(self.database.tables.positions_of, stream.hex)
         return result
 
-    # -- access control and the read log ------------------------------------------------------
-    @staticmethod
-    def require(actor: Actor, *roles: str) -> None:
-        if not actor.has(*roles):
-            raise Forbidden(f"this needs the role {' or '.join(roles)}")
-
+    # -- the read log (who may read what: ledger/access.py) ------------------------------------
     def log_access(
         self,
         actor: Actor,

@@ -96,6 +96,9 @@ class Youth(Aggregate):
         birth_date: date
         name: Personal | None
 
+        def apply(self, youth: Youth) -> None:
+            youth.registered_by = self.agency_id
+
     class GuardianAdded(Event):
         guardian_id: str
         name: Personal
@@ -237,6 +240,7 @@ class Youth(Aggregate):
         self.consents: dict[str, list[Fact]] = {}
         self.disclosures: dict[str, Disclosure] = {}
         self.erased: Fact | None = None
+        self.registered_by = ""  # the agency that registered the youth (set by Registered)
 
     # -- commands -------------------------------------------------------------------------
     @classmethod

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ledger import access
 from ledger.actor import Actor
 from ledger.application import Request
 from ledger.errors import Forbidden, Invalid
@@ -27,22 +28,11 @@ PERSONAL_KEYS = frozenset({"notes", "note", "reason", "rationale", "recipient_pe
 
 # -- who may see what ------------------------------------------------------------------------
 def may_view_youth(actor: Actor, youth: Youth) -> bool:
-    """Auditors see every youth; a coordinator the youths whose cases their agency takes part in,
-    or that they coordinate."""
-    return actor.has("auditor") or (
-        actor.has("coordinator")
-        and any(
-            actor.agency_id in case.agencies or case.coordinator_actor_id == actor.actor_id
-            for case in youth.cases.values()
-        )
-    )
+    return access.may(actor, "youth.review", youth)
 
 
 def require_youth_view(actor: Actor, youth: Youth) -> None:
-    if not may_view_youth(actor, youth):
-        raise Forbidden(
-            "an auditor, or a coordinator of an agency in the youth's case, may see this"
-        )
+    access.require(actor, "youth.review", youth)
 
 
 def require_actor_trail(actor: Actor, actor_id: str) -> None:

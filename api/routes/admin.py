@@ -7,13 +7,15 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import CommandDep, CurrentActor, LedgerDep, PageDep, respond
+from api.deps import CommandDep, CurrentActor, LedgerDep, PageDep, allow, respond
 from api.schemas import AgencyIn, TokenIn
 
 router = APIRouter(prefix="/v1", tags=["administration"])
 
 
-@router.post("/tokens", status_code=201, summary="Mint a token (admin)")
+@router.post(
+    "/tokens", status_code=201, summary="Mint a token (admin)", dependencies=[allow("admin")]
+)
 def issue_token(
     body: TokenIn,
     ledger: LedgerDep,
@@ -31,7 +33,12 @@ def issue_token(
     )
 
 
-@router.post("/agencies", status_code=201, summary="Register an agency (admin)")
+@router.post(
+    "/agencies",
+    status_code=201,
+    summary="Register an agency (admin)",
+    dependencies=[allow("admin")],
+)
 def register_agency(
     body: AgencyIn,
     ledger: LedgerDep,

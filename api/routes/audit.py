@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel
 
-from api.deps import LedgerDep, Reader
+from api.deps import LedgerDep, Reader, allow
 from api.schemas import ReviewIn
 from api.timefield import Instant
 from ledger.timeutil import STOCKHOLM
@@ -186,6 +186,7 @@ def read_agency_trail(
     status_code=200,
     summary="Everything shared about a youth (GDPR art. 15); a page a guardian can read",
     responses=_alternatives(HTML),
+    dependencies=[allow("youth.review")],
 )
 def read_register_extract(
     youth_id: str,
@@ -207,6 +208,7 @@ def read_register_extract(
     status_code=200,
     summary="A compliance review over a youth, an agency and/or a period",
     responses=_alternatives(HTML, CSV),
+    dependencies=[allow("youth.review")],
 )
 def review(
     body: ReviewIn,

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CommandDep, LedgerDep, PageDep, Reader, respond
+from api.deps import CommandDep, LedgerDep, PageDep, Reader, allow, respond
 from api.schemas import AnnulmentIn, ConsentIn, ExtensionIn, RevocationIn, SignatureIn, command_dict
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
 
 
-@router.post("", status_code=201, summary="Record a consent")
+@router.post("", status_code=201, summary="Record a consent", dependencies=[allow("youth.write")])
 def grant(
     body: ConsentIn,
     ledger: LedgerDep,
@@ -22,19 +22,28 @@ def grant(
     return respond(ledger.grant_consent(cmd.of(body), command_dict(body)))
 
 
-@router.get("", summary="The consents of a youth")
+@router.get("", summary="The consents of a youth", dependencies=[allow("youth.read")])
 def list_consents(
     ledger: LedgerDep, ctx: Reader, page: PageDep, youth_id: Annotated[str, Query(min_length=1)]
 ) -> dict[str, Any]:
     return page.of(ledger.list_consents(ctx, youth_id))
 
 
-@router.get("/{consent_id}", summary="A consent with its current scope, status and history")
+@router.get(
+    "/{consent_id}",
+    summary="A consent with its current scope, status and history",
+    dependencies=[allow("youth.read")],
+)
 def read_consent(consent_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
     return ledger.read_consent(ctx, consent_id)
 
 
-@router.post("/{consent_id}/signatures", status_code=200, summary="A further giver signs")
+@router.post(
+    "/{consent_id}/signatures",
+    status_code=200,
+    summary="A further giver signs",
+    dependencies=[allow("youth.write")],
+)
 def sign(
     consent_id: str,
     body: SignatureIn,
@@ -45,7 +54,10 @@ def sign(
 
 
 @router.post(
-    "/{consent_id}/extensions", status_code=200, summary="Widen a consent, affirmed by its givers"
+    "/{consent_id}/extensions",
+    status_code=200,
+    summary="Widen a consent, affirmed by its givers",
+    dependencies=[allow("youth.write")],
 )
 def extend(
     consent_id: str,
@@ -57,7 +69,10 @@ def extend(
 
 
 @router.post(
-    "/{consent_id}/revocations", status_code=201, summary="Revoke a consent fully or partly"
+    "/{consent_id}/revocations",
+    status_code=201,
+    summary="Revoke a consent fully or partly",
+    dependencies=[allow("youth.write")],
 )
 def revoke(
     consent_id: str,
@@ -69,7 +84,10 @@ def revoke(
 
 
 @router.post(
-    "/{consent_id}/annulments", status_code=201, summary="Annul a consent entered in error"
+    "/{consent_id}/annulments",
+    status_code=201,
+    summary="Annul a consent entered in error",
+    dependencies=[allow("youth.write")],
 )
 def annul(
     consent_id: str,

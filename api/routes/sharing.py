@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CommandDep, LedgerDep, PageDep, Reader, respond
+from api.deps import CommandDep, LedgerDep, PageDep, Reader, allow, respond
 from api.schemas import CheckIn, DisclosureIn, command_dict
 from api.timefield import Instant
 
@@ -15,13 +15,20 @@ router = APIRouter(prefix="/v1", tags=["decisions and disclosures"])
 
 
 @router.post(
-    "/decisions/check", summary="May this agency share this about this youth with that agency?"
+    "/decisions/check",
+    summary="May this agency share this about this youth with that agency?",
+    dependencies=[allow("check")],
 )
 def check(body: CheckIn, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
     return ledger.check(ctx, command_dict(body))
 
 
-@router.post("/disclosures", status_code=201, summary="Check and record a disclosure in one step")
+@router.post(
+    "/disclosures",
+    status_code=201,
+    summary="Check and record a disclosure in one step",
+    dependencies=[allow("share")],
+)
 def disclose(
     body: DisclosureIn,
     ledger: LedgerDep,
@@ -30,7 +37,11 @@ def disclose(
     return respond(ledger.disclose(cmd.of(body), command_dict(body)))
 
 
-@router.get("/disclosures", summary="Disclosures about a youth or involving an agency")
+@router.get(
+    "/disclosures",
+    summary="Disclosures about a youth or involving an agency",
+    dependencies=[allow("disclosures.list")],
+)
 def list_disclosures(
     ledger: LedgerDep,
     ctx: Reader,

@@ -7,13 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CommandDep, LedgerDep, PageDep, Reader, respond
+from api.deps import CommandDep, LedgerDep, PageDep, Reader, allow, respond
 from api.schemas import CaseIn, EndIn, GuardianIn, PersonalNumberIn, YouthIn
 
 router = APIRouter(prefix="/v1", tags=["youths and cases"])
 
 
-@router.post("/youths", status_code=201, summary="Register a youth")
+@router.post(
+    "/youths", status_code=201, summary="Register a youth", dependencies=[allow("youth.register")]
+)
 def register_youth(
     body: YouthIn,
     ledger: LedgerDep,
@@ -23,7 +25,11 @@ def register_youth(
     return respond(ledger.register_youth(ctx, personal_number=body.personal_number, name=body.name))
 
 
-@router.get("/youths", summary="Find a youth by personal number (0 or 1)")
+@router.get(
+    "/youths",
+    summary="Find a youth by personal number (0 or 1)",
+    dependencies=[allow("youth.find")],
+)
 def find_youths(
     ledger: LedgerDep,
     ctx: Reader,
@@ -33,7 +39,11 @@ def find_youths(
     return page.of(ledger.find_youths(ctx, personal_number))
 
 
-@router.get("/youths/{youth_id}", summary="A youth with guardians, cases and consents")
+@router.get(
+    "/youths/{youth_id}",
+    summary="A youth with guardians, cases and consents",
+    dependencies=[allow("youth.read")],
+)
 def read_youth(youth_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
     return ledger.read_youth(ctx, youth_id)
 
@@ -42,6 +52,7 @@ def read_youth(youth_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
     "/youths/{youth_id}/personal-number",
     status_code=200,
     summary="Correct the youth's personal number (or replace a coordination number)",
+    dependencies=[allow("youth.write")],
 )
 def correct_personal_number(
     youth_id: str,
@@ -57,7 +68,12 @@ def correct_personal_number(
     )
 
 
-@router.post("/youths/{youth_id}/guardians", status_code=201, summary="Add a guardian")
+@router.post(
+    "/youths/{youth_id}/guardians",
+    status_code=201,
+    summary="Add a guardian",
+    dependencies=[allow("youth.write")],
+)
 def add_guardian(
     youth_id: str,
     body: GuardianIn,
@@ -78,7 +94,10 @@ def add_guardian(
 
 
 @router.post(
-    "/youths/{youth_id}/guardians/{guardian_id}/end", status_code=200, summary="End a guardianship"
+    "/youths/{youth_id}/guardians/{guardian_id}/end",
+    status_code=200,
+    summary="End a guardianship",
+    dependencies=[allow("youth.write")],
 )
 def end_guardian(
     youth_id: str,
@@ -95,7 +114,12 @@ def end_guardian(
     )
 
 
-@router.post("/cases", status_code=201, summary="Open a SIG or SSPF case")
+@router.post(
+    "/cases",
+    status_code=201,
+    summary="Open a SIG or SSPF case",
+    dependencies=[allow("youth.write")],
+)
 def open_case(
     body: CaseIn,
     ledger: LedgerDep,
@@ -113,12 +137,19 @@ def open_case(
     )
 
 
-@router.get("/cases/{case_id}", summary="A case with its alerts")
+@router.get(
+    "/cases/{case_id}", summary="A case with its alerts", dependencies=[allow("youth.read")]
+)
 def read_case(case_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
     return ledger.read_case(ctx, case_id)
 
 
-@router.post("/cases/{case_id}/close", status_code=200, summary="Close a case")
+@router.post(
+    "/cases/{case_id}/close",
+    status_code=200,
+    summary="Close a case",
+    dependencies=[allow("youth.write")],
+)
 def close_case(
     case_id: str,
     body: EndIn,

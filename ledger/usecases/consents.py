@@ -7,12 +7,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from ledger import access
+from ledger.access import require_role
 from ledger.application import Outcome, Request
 from ledger.consent import ConsentState, Giver, fold, requirement
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
 from ledger.timeutil import age_on, iso
-from ledger.usecases.youths import READERS, WRITERS, YouthUseCases
+from ledger.usecases.youths import YouthUseCases
 from ledger.youth import Youth
 
 METHODS = ("written", "oral")
@@ -141,11 +143,11 @@ class ConsentUseCases(YouthUseCases):
 
     # -- commands --------------------------------------------------------------------------------
     def grant_consent(self, request: Request, cmd: dict[str, Any]) -> tuple[int, Any]:
-        self.require(request.actor, *WRITERS)
+        require_role(request.actor, "youth.write")
 
         def command() -> Outcome:
             try:
-                youth = self.writable_youth(cmd["youth_id"])
+                youth = self.writable_youth(request, cmd["youth_id"])
             except NotFound:
                 raise Invalid.field("youth_id", "no such youth") from None
             case_id = cmd.get("case_id")
@@ -204,10 +206,11 @@ class ConsentUseCases(YouthUseCases):
     def _consent_command(
         self, request: Request, consent_id: str, status: int, build: Any
     ) -> tuple[int, Any]:
-        self.require(request.actor, *WRITERS)
+        require_role(request.actor, "youth.write")
 
         def command() -> Outcome:
-            youth = self.require_open(self.youth_of("consent", consent_id, for_update=True))
+            youth = self.youth_of("consent", consent_id, for_update=True)
+            self.require_open(access.require(request.actor, "youth.write", youth))
             state = self.consent_state(youth, consent_id)
             if state.annulled is not None:
                 raise Conflict("the consent is annulled")
@@ -445,14 +448,14 @@ class ConsentUseCases(YouthUseCases):
         }
 
     def read_consent(self, request: Request, consent_id: str) -> dict[str, Any]:
-        self.require(request.actor, *READERS)
-        youth = self.youth_of("consent", consent_id)
+        require_role(request.actor, "youth.read")
+        youth = access.require(request.actor, "youth.read", self.youth_of("consent", consent_id))
         self.log_access(request.actor, "read_consent", str(youth.id), {"consent_id": consent_id})
         return self.consent_json(youth, consent_id)
 
     def list_consents(self, request: Request, youth_id: str) -> list[dict[str, Any]]:
-        self.require(request.actor, *READERS)
-        youth = self.youth(youth_id)
+        require_role(request.actor, "youth.read")
+        youth = access.require(request.actor, "youth.read", self.youth(youth_id))
         self.log_access(request.actor, "list_consents", str(youth.id))
         positions = self.positions(youth.id)
         return [self.consent_json(youth, cid, positions=positions) for cid in youth.consents]

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from ledger.access import require_role
 from ledger.application import Request
 from ledger.entries import entry_meta
 from ledger.errors import Invalid
@@ -32,7 +33,7 @@ class MaintenanceUseCases(SharingUseCases):
         """Crypto-shred: record the erasure, drop the personnummer lookup, destroy the data key.
         The events stay (and so does the Merkle log); their sealed personal fields become
         unreadable everywhere, including backups."""
-        self.require(request.actor, "admin")
+        require_role(request.actor, "admin")
         if not reason.strip():
             raise Invalid.field("reason", "must not be empty")
         youth = self.youth(youth_id, for_update=True)

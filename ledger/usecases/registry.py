@@ -12,6 +12,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from ledger.access import require_role
 from ledger.actor import ROLES, SYSTEM, Actor
 from ledger.agency import Agency, Token, token_digest
 from ledger.application import LedgerCore, Outcome, Request
@@ -52,7 +53,7 @@ class RegistryUseCases(LedgerCore):
         expires_at: datetime | None,
         token: str | None = None,
     ) -> tuple[int, Any]:
-        self.require(request.actor, "admin")
+        require_role(request.actor, "admin")
 
         def command() -> Outcome:
             errors = []
@@ -121,7 +122,7 @@ class RegistryUseCases(LedgerCore):
     def register_agency(
         self, request: Request, *, agency_id: str, name: str, kind: str, municipality: str | None
     ) -> tuple[int, Any]:
-        self.require(request.actor, "admin")
+        require_role(request.actor, "admin")
 
         def command() -> Outcome:
             errors = []

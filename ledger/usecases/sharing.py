@@ -7,6 +7,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from ledger import access
+from ledger.access import require_role
 from ledger.application import Outcome, Request
 from ledger.errors import Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
@@ -15,15 +17,13 @@ from ledger.timeutil import iso
 from ledger.usecases.consents import ConsentUseCases
 from ledger.youth import Disclosure, Youth
 
-SHARERS = ("staff", "coordinator")
-
 
 class SharingUseCases(ConsentUseCases):
     def _own_agency(self, request: Request, from_agency: str, *, auditors: bool) -> None:
         actor = request.actor
         if auditors and actor.has("auditor"):
             return
-        self.require(actor, *SHARERS)
+        require_role(actor, "share")
         if from_agency != actor.agency_id:
             raise Forbidden("you may ask only about your own agency's information (from_agency)")
 
@@ -231,7 +231,7 @@ class SharingUseCases(ConsentUseCases):
         include_refused: bool,
     ) -> list[dict[str, Any]]:
         actor = request.actor
-        self.require(actor, "staff", "coordinator", "auditor")
+        require_role(actor, "disclosures.list")
         if youth_id is None and agency_id is None:
             raise Invalid.field("youth_id", "give youth_id or agency_id")
         if youth_id is not None:
@@ -248,6 +248,9 @@ class SharingUseCases(ConsentUseCases):
         shown: list[str] = []  # the youths this answer reveals something about
         for yid in youth_ids:
             youth = self._youth_for(yid) if youth_id else self.youth(yid)
+            # an auditor sees every disclosure; a coordinator those of the youths their agency
+            # takes part in; anyone those their own agency made or received
+            sees_all = access.may(actor, "youth.review", youth)
             positions = self.positions(youth.id)
             before = len(out)
             for d in youth.disclosures.values():
@@ -257,11 +260,7 @@ class SharingUseCases(ConsentUseCases):
                     continue
                 if agency_id is not None and agency_id not in involved:
                     continue
-                if (
-                    actor.has("staff")
-                    and not actor.has("auditor", "coordinator")
-                    and actor.agency_id not in involved
-                ):
+                if not sees_all and actor.agency_id not in involved:
                     continue
                 if since is not None and d.fact.effective_at < since:
                     continue

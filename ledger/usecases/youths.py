@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from ledger import access
+from ledger.access import require_role
 from ledger.application import Outcome, Request
 from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
 from ledger.identity import InvalidPersonalNumber, PersonalNumber, parse_personal_number
@@ -17,8 +19,6 @@ from ledger.youth import Case, Youth
 
 FORMS = ("SIG", "SSPF")
 CUSTODY = ("joint", "sole")
-WRITERS = ("coordinator", "admin")
-READERS = ("coordinator", "staff", "auditor", "admin")
 
 
 def formatted_number(item: Personal | None) -> str | None:
@@ -33,8 +33,9 @@ class YouthUseCases(RegistryUseCases):
         except InvalidPersonalNumber as e:
             raise Invalid.field(field, str(e)) from None
 
-    def writable_youth(self, youth_id: str) -> Youth:
-        return self.require_open(self.youth(youth_id, for_update=True))
+    def writable_youth(self, request: Request, youth_id: str) -> Youth:
+        youth = access.require(request.actor, "youth.write", self.youth(youth_id, for_update=True))
+        return self.require_open(youth)
 
     @staticmethod
     def require_open(youth: Youth) -> Youth:
@@ -51,13 +52,15 @@ class YouthUseCases(RegistryUseCases):
     def register_youth(
         self, request: Request, *, personal_number: str, name: str | None
     ) -> tuple[int, Any]:
-        self.require(request.actor, *WRITERS)
+        require_role(request.actor, "youth.register")
 
         def command() -> Outcome:
             parsed = self.parse_number(personal_number, "personal_number")
             digits = parsed.digits
             key, existing = self.number_owner(digits)
             if existing is not None:
+                # The answer tells the caller that the youth is known: that is a read.
+                self.log_access(request.actor, "register_existing", existing)
                 raise AlreadyExists("a youth with this personal number is registered", existing)
             youth = Youth.register(
                 youth_id=uuid.uuid4(),
@@ -83,10 +86,10 @@ class YouthUseCases(RegistryUseCases):
         """The youth's personal number corrected in the population register, or a coordination
         number replaced by a personal number: the record stays the same youth, and the old number
         no longer finds it. The birth date may not change: every age rule was reckoned from it."""
-        self.require(request.actor, *WRITERS)
+        require_role(request.actor, "youth.write")
 
         def command() -> Outcome:
-            youth = self.writable_youth(youth_id)
+            youth = self.writable_youth(request, youth_id)
             parsed = self.parse_number(personal_number, "personal_number")
             if not reason.strip():
                 raise Invalid.field("reason", "must not be empty")
@@ -142,19 +145,23 @@ class YouthUseCases(RegistryUseCases):
         }
 
     def read_youth(self, request: Request, youth_id: str) -> dict[str, Any]:
-        self.require(request.actor, *READERS)
-        youth = self.youth(youth_id)
+        require_role(request.actor, "youth.read")
+        youth = access.require(request.actor, "youth.read", self.youth(youth_id))
         self.log_access(request.actor, "read_youth", str(youth.id))
         return self.youth_json(youth, self.now())
 
     def find_youths(self, request: Request, personal_number: str) -> list[dict[str, Any]]:
-        self.require(request.actor, *READERS)
+        require_role(request.actor, "youth.find")
         digits = self.parse_number(personal_number, "personal_number").digits
         _, found = self.number_owner(digits)
         self.log_access(request.actor, "find_youth", found, {"found": found is not None})
         if found is None:
             return []
-        return [self.youth_json(self.youth(found), self.now())]
+        youth = self.youth(found)
+        if not access.may(request.actor, "youth.read", youth):
+            # enough to make a report of concern about the youth, nothing of the record
+            return [{"id": str(youth.id), "birth_date": youth.birth_date.isoformat()}]
+        return [self.youth_json(youth, self.now())]
 
     # -- guardians ---------------------------------------------------------------------------------
     def guardian_json(self, youth: Youth, guardian_id: str) -> dict[str, Any]:
@@ -178,7 +185,7 @@ class YouthUseCases(RegistryUseCases):
         custody: str,
         effective_at: datetime | None,
     ) -> tuple[int, Any]:
-        self.require(request.actor, *WRITERS)
+        require_role(request.actor, "youth.write")
 
         def command() -> Outcome:
             errors = []
@@ -192,7 +199,7 @@ class YouthUseCases(RegistryUseCases):
                 self.parse_number(personal_number, "personal_number") if personal_number else None
             )
             digits = number.digits if number else None
-            youth = self.writable_youth(youth_id)
+            youth = self.writable_youth(request, youth_id)
             guardian_id = str(uuid.uuid4())
             youth.add_guardian(
                 guardian_id=guardian_id,
@@ -221,12 +228,12 @@ class YouthUseCases(RegistryUseCases):
         reason: str,
         effective_at: datetime | None,
     ) -> tuple[int, Any]:
-        self.require(request.actor, *WRITERS)
+        require_role(request.actor, "youth.write")
 
         def command() -> Outcome:
             if not reason.strip():
                 raise Invalid.field("reason", "must not be empty")
-            youth = self.writable_youth(youth_id)
+            youth = self.writable_youth(request, youth_id)
             youth.end_guardian(
                 guardian_id=guardian_id,
                 reason=Personal(reason.strip()),
@@ -291,16 +298,19 @@ class YouthUseCases(RegistryUseCases):
         agencies: list[str],
         coordinator_actor_id: str | None,
     ) -> tuple[int, Any]:
-        self.require(request.actor, *WRITERS)
+        require_role(request.actor, "youth.write")
 
         def command() -> Outcome:
             if form not in FORMS:
                 raise Invalid.field("form", "must be SIG or SSPF")
             if not agencies:
                 raise Invalid.field("agencies", "name at least one agency")
+            if request.actor.agency_id not in agencies:
+                # a case gives its agencies a part in the youth: one opens only its own cases
+                raise Invalid.field("agencies", "must include your own agency")
             kinds = self.agency_kinds(agencies, "agencies")
             try:
-                youth = self.writable_youth(youth_id)
+                youth = self.writable_youth(request, youth_id)
             except NotFound:
                 raise Invalid.field("youth_id", "no such youth") from None
             case_id = str(uuid.uuid4())
@@ -320,20 +330,21 @@ class YouthUseCases(RegistryUseCases):
         return self.execute(request, command)
 
     def read_case(self, request: Request, case_id: str) -> dict[str, Any]:
-        self.require(request.actor, *READERS)
-        youth = self.youth_of("case", case_id)
+        require_role(request.actor, "youth.read")
+        youth = access.require(request.actor, "youth.read", self.youth_of("case", case_id))
         self.log_access(request.actor, "read_case", str(youth.id), {"case_id": case_id})
         return self.case_json(youth, youth.case(case_id), self.now())
 
     def close_case(
         self, request: Request, case_id: str, *, reason: str, effective_at: datetime | None
     ) -> tuple[int, Any]:
-        self.require(request.actor, *WRITERS)
+        require_role(request.actor, "youth.write")
 
         def command() -> Outcome:
             if not reason.strip():
                 raise Invalid.field("reason", "must not be empty")
             youth = self.youth_of("case", case_id, for_update=True)
+            access.require(request.actor, "youth.write", youth)
             youth.close_case(
                 case_id=case_id,
                 reason=Personal(reason.strip()),

@@ -76,7 +76,9 @@ def test_a_coordination_number_is_corrected_to_a_personal_number_over_http(api: 
     r = api.post(path, {"personal_number": personal_number("20120316"), "reason": "x"}, "anna")
     assert r.status_code == 422
     assert [e["field"] for e in r.json()["errors"]] == ["personal_number"]
-    r = api.post(path, {"personal_number": personal_number("20120315", "789"), "reason": "x"})
+    r = api.post(
+        path, {"personal_number": personal_number("20120315", "789"), "reason": "x"}, "anna"
+    )
     assert (r.status_code, r.json().get("existing_id")) == (409, other)
     assert api.post(path, {"personal_number": new}, "anna").status_code == 422  # no reason
     assert api.tree_size() == before

@@ -498,7 +498,11 @@ def test_a_coordinator_sees_extracts_and_reviews_only_for_their_agencys_cases(ap
     api.agencies()
     youth = api.youth("20060101")
     other = api.youth("20070101")
-    api.post("/v1/cases", {"youth_id": youth, "form": "SSPF", "agencies": ["skola-x"]}, "anna")
+    api.post(
+        "/v1/cases",
+        {"youth_id": youth, "form": "SSPF", "agencies": ["soc-orebro", "skola-x"]},
+        "anna",
+    )
     assert api.get(f"/v1/youths/{youth}/register-extract", "olle").status_code == 200
     assert api.get(f"/v1/youths/{other}/register-extract", "olle").status_code == 403
     assert api.get(f"/v1/youths/{youth}/register-extract", "lars").status_code == 403
@@ -515,7 +519,11 @@ def test_a_coordinator_sees_extracts_and_reviews_only_for_their_agencys_cases(ap
 def test_every_view_is_a_logged_read_in_the_viewers_own_trail(api: Api) -> None:
     api.agencies()
     youth = api.youth("20060101")
-    api.post("/v1/cases", {"youth_id": youth, "form": "SSPF", "agencies": ["skola-x"]}, "anna")
+    api.post(
+        "/v1/cases",
+        {"youth_id": youth, "form": "SSPF", "agencies": ["soc-orebro", "skola-x"]},
+        "anna",
+    )
     api.get(f"/v1/youths/{youth}/register-extract", "olle")
     api.get(f"/v1/youths/{youth}/register-extract", "olle", headers={"Accept": "text/html"})
     api.post("/v1/reviews", {"youth_id": youth}, "olle", headers={"Accept": "text/csv"})

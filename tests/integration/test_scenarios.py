@@ -419,7 +419,12 @@ def test_a_duplicate_personal_number_is_already_exists_naming_the_existing_youth
         with pytest.raises(AlreadyExists) as caught:
             ledger.register_youth(COORD, personal_number=form, name="Someone Else")
         assert caught.value.existing_id == world.youth_id
-    assert tree_size(ledger) == size
+    # Nothing is registered, but the answer told the caller the youth is known: each try is
+    # logged as a read of that youth (issue 11).
+    assert tree_size(ledger) == size + 3
+    trail = actor_trail(ledger, AUDITOR, COORD.actor.actor_id, limit=1000)["items"]
+    tries = [e for e in trail if e["type"] == "access.register_existing"]
+    assert [e["youth_id"] for e in tries] == [world.youth_id] * 3
 
 
 BAD_CONSENTS = {

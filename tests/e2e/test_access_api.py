@@ -1,0 +1,178 @@
+"""Access over HTTP: every route of the OpenAPI document that has a door (api/deps.Door) is called
+with every role its rule in ledger/access.py does not name, and with no, malformed and expired
+tokens; each is refused before its body is read and writes nothing. Then the reproductions of
+issue 11 with two municipalities."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from api.deps import Door
+from api.routes import admin, audit, consents, integrity, sharing, youths
+from ledger.access import RULES
+from ledger.actor import ROLES
+from tests.e2e.conftest import Api, personal_number
+
+
+def doors() -> list[tuple[str, str, str]]:
+    """(method, path, action) of every route the API serves behind a door."""
+    found = []
+    for module in (admin, youths, consents, sharing, audit, integrity):
+        for route in module.router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            for dependency in route.dependant.dependencies:
+                if isinstance(dependency.call, Door):
+                    found += [(m, route.path, dependency.call.action) for m in route.methods]
+    return sorted(found)
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+
+
+@pytest.fixture
+def roles(api: Api) -> Api:
+    api.agencies()
+    for role in ROLES:
+        api.token(f"only-{role}", "skola-x", role)
+    return api
+
+
+def test_every_write_and_read_of_personal_data_has_a_door(roles: Api) -> None:
+    guarded = {(method, path) for method, path, _ in doors()}
+    for method, path in [
+        ("POST", "/v1/youths"),
+        ("GET", "/v1/youths/{youth_id}"),
+        ("POST", "/v1/consents/{consent_id}/revocations"),
+        ("POST", "/v1/cases/{case_id}/close"),
+        ("POST", "/v1/disclosures"),
+        ("POST", "/v1/reviews"),
+        ("POST", "/v1/tokens"),
+    ]:
+        assert (method, path) in guarded
+
+
+def test_a_role_the_rule_does_not_name_is_refused_whatever_the_body_and_writes_nothing(
+    roles: Api,
+) -> None:
+    checked = 0
+    for method, path, action in doors():
+        for role in ROLES:
+            if role in RULES[action].roles:
+                continue
+            before = roles.tree_size()
+            # An empty body would be a 422 naming fields; the door answers first.
+            r = roles.call(
+                method, concrete(path), f"only-{role}", json={} if method == "POST" else None
+            )
+            assert r.status_code == 403, (method, path, role, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert roles.tree_size() == before, (method, path, role)
+            checked += 1
+    assert checked > 30
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Basic abc", "Bearer ", "Bearer not-a-token-we-gave"]
+)
+def test_no_token_or_a_malformed_one_is_401_on_every_door(
+    roles: Api, authorization: str | None
+) -> None:
+    for method, path, _ in doors():
+        headers = {} if authorization is None else {"Authorization": authorization}
+        r = roles.client.request(method, concrete(path), headers=headers, json={})
+        assert r.status_code == 401, (method, path)
+
+
+def test_an_expired_token_is_401(roles: Api) -> None:
+    expires = (roles.clock.now + timedelta(hours=1)).isoformat()
+    r = roles.post(
+        "/v1/tokens",
+        {
+            "agency_id": "soc-orebro",
+            "actor_id": "kort",
+            "roles": ["coordinator"],
+            "expires_at": expires,
+        },
+    )
+    assert r.status_code == 201, r.text
+    roles.tokens["kort"] = r.json()["token"]
+    body = {"personal_number": personal_number("20120315"), "name": "Kim"}
+    roles.clock.advance(hours=2)
+    assert roles.post("/v1/youths", body, "kort").status_code == 401
+
+
+# -- two municipalities ------------------------------------------------------------------------
+@pytest.fixture
+def malmo(api: Api) -> dict[str, Any]:
+    api.agencies()
+    for agency_id, kind in (("soc-malmo", "social_services"), ("skola-malmo", "school")):
+        r = api.post("/v1/agencies", {"id": agency_id, "name": agency_id, "kind": kind})
+        assert r.status_code == 201, r.text
+    api.token("mia", "soc-malmo", "coordinator")
+    api.token("max", "skola-malmo", "staff")
+    youth = api.youth("20120315", serial="124")
+    mother = api.guardian(youth, "Mamma")
+    r = api.post(
+        "/v1/cases",
+        {"youth_id": youth, "form": "SSPF", "agencies": ["soc-orebro", "polis-orebro", "skola-x"]},
+        "anna",
+    )
+    assert r.status_code == 201, r.text
+    consent = api.consent(youth, [{"party": "guardian", "guardian_id": mother}])
+    assert consent.status_code == 201, consent.text
+    return {
+        "youth": youth,
+        "case": r.json()["id"],
+        "consent": consent.json()["id"],
+        "mother": mother,
+    }
+
+
+def test_a_malmo_coordinator_neither_changes_nor_reads_an_orebro_youth(
+    api: Api, malmo: dict[str, Any]
+) -> None:
+    youth, case, consent = malmo["youth"], malmo["case"], malmo["consent"]
+    before = api.tree_size()
+    revocation = {
+        "kind": "full",
+        "revoked_by": {"party": "guardian", "guardian_id": malmo["mother"]},
+        "communicated": "written",
+        "effective_at": api.clock.now.isoformat(),
+    }
+    for path, body in [
+        (f"/v1/consents/{consent}/revocations", revocation),
+        (f"/v1/consents/{consent}/annulments", {"reason": "fel"}),
+        (f"/v1/cases/{case}/close", {"reason": "klart"}),
+        (f"/v1/youths/{youth}/guardians", {"name": "X", "custody": "joint"}),
+        ("/v1/cases", {"youth_id": youth, "form": "SIG", "agencies": ["soc-malmo", "soc-orebro"]}),
+    ]:
+        r = api.post(path, body, "mia")
+        assert r.status_code == 403, (path, r.text)
+    for path in (
+        f"/v1/youths/{youth}",
+        f"/v1/cases/{case}",
+        f"/v1/consents/{consent}",
+        f"/v1/consents?youth_id={youth}",
+        f"/v1/youths/{youth}/register-extract",
+    ):
+        assert api.get(path, "mia").status_code == 403, path
+    assert api.tree_size() == before
+    assert api.get(f"/v1/consents/{consent}", "anna").json()["status"] == "active"
+
+
+def test_a_malmo_school_finds_only_the_id_and_birth_date(api: Api, malmo: dict[str, Any]) -> None:
+    number = personal_number("20120315", "124")
+    items = api.get(f"/v1/youths?personal_number={number}", "max").json()["items"]
+    assert items == [{"id": malmo["youth"], "birth_date": "2012-03-15"}]
+    assert "Mamma" not in api.get(f"/v1/youths?personal_number={number}", "max").text
+    assert api.get(f"/v1/youths/{malmo['youth']}", "max").status_code == 403
+    full = api.get(f"/v1/youths?personal_number={number}", "lars").json()["items"]
+    assert full[0]["guardians"]
