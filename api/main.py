@@ -35,7 +35,7 @@ def build_ledger(
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return open_ledger(
+    ledger = open_ledger(
         settings.database_url,
         clock=clock,
         master_key=keys.master_key(env),
@@ -43,6 +43,8 @@ def build_ledger(
         catalogue=load_catalogue(settings.catalogue_file),
         create_tables=create_tables,
     )
+    ledger.token_lifetime = settings.token_lifetime
+    return ledger
 
 
 def build_integrity(settings: Settings, ledger: Ledger) -> IntegrityService:

@@ -25,6 +25,7 @@ class Settings:
     catalogue_file: Path | None = None
     origin: str = "consent-ledger.local/log"
     checkpoint_interval: timedelta = timedelta(minutes=10)
+    token_lifetime: timedelta = timedelta(days=365)
     env: Mapping[str, str] | None = None
 
     @classmethod
@@ -41,6 +42,7 @@ class Settings:
                 f"LEDGER_ADMIN_TOKEN must be a random secret of at least {MIN_TOKEN_LENGTH} characters"
             )
         interval = values.get("LEDGER_CHECKPOINT_INTERVAL_SECONDS")
+        lifetime = values.get("LEDGER_TOKEN_LIFETIME_DAYS")
         return cls(
             database_url=values.get("LEDGER_DATABASE_URL") or DEFAULT_DATABASE_URL,
             admin_token=admin,
@@ -51,6 +53,7 @@ class Settings:
             checkpoint_interval=timedelta(seconds=float(interval))
             if interval
             else cls.checkpoint_interval,
+            token_lifetime=timedelta(days=float(lifetime)) if lifetime else cls.token_lifetime,
             env=values,
         )
 

@@ -92,6 +92,24 @@ class Token(Aggregate):
     ) -> None:
         self.holder = Actor(holder_actor_id, holder_agency_id, frozenset(roles))
         self.expires_at = expires_at
+        self.revoked_at: datetime | None = None
+
+    class Revoked(Aggregate.Event):
+        holder_agency_id: str
+        actor_id: str
+        agency_id: str
+
+        def apply(self, token: Token) -> None:
+            token.revoked_at = self.timestamp
+
+    def revoke(self, *, actor: Actor, now: datetime) -> None:
+        self.trigger_event(
+            self.Revoked,
+            holder_agency_id=self.holder.agency_id,
+            actor_id=actor.actor_id,
+            agency_id=actor.agency_id,
+            timestamp=now,
+        )
 
     @classmethod
     def issue(
@@ -110,6 +128,8 @@ class Token(Aggregate):
         )
 
     def valid(self, now: datetime) -> bool:
+        """Not expired. A revocation is checked apart (RegistryUseCases.authenticate): the token
+        itself is read once and kept, its revocation looked up on every request."""
         return self.expires_at is None or now < self.expires_at
 
 

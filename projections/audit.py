@@ -167,6 +167,8 @@ def details_of(event: Any) -> dict[str, Any]:
             "roles": list(event.roles),
             "expires_at": iso(event.expires_at) if event.expires_at else None,
         }
+    if name == "Token.Revoked":
+        return {"token_id": str(event.originator_id), "holder_agency_id": event.holder_agency_id}
     if name in ("Youth.GuardianAdded", "Youth.GuardianEnded"):
         out: dict[str, Any] = {"guardian_id": event.guardian_id}
         if name == "Youth.GuardianAdded":

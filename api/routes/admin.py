@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import CommandDep, CurrentActor, LedgerDep, PageDep, allow, respond
+from api.deps import CommandDep, CurrentActor, LedgerDep, PageDep, Reader, allow, respond
 from api.schemas import AgencyIn, TokenIn
 
 router = APIRouter(prefix="/v1", tags=["administration"])
@@ -31,6 +31,23 @@ def issue_token(
             expires_at=body.expires_at,
         )
     )
+
+
+@router.get(
+    "/tokens", summary="The tokens, without their secrets (admin)", dependencies=[allow("admin")]
+)
+def list_tokens(ledger: LedgerDep, ctx: Reader, page: PageDep) -> dict[str, Any]:
+    return page.of(ledger.list_tokens(ctx))
+
+
+@router.post(
+    "/tokens/{token_id}/revoke",
+    status_code=200,
+    summary="Revoke a token: 401 from the next request on (admin)",
+    dependencies=[allow("admin")],
+)
+def revoke_token(token_id: str, ledger: LedgerDep, cmd: CommandDep) -> JSONResponse:
+    return respond(ledger.revoke_token(cmd.of(None), token_id))
 
 
 @router.post(

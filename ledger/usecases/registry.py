@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from ledger.access import require_role
 from ledger.actor import ROLES, SYSTEM, Actor
 from ledger.agency import Agency, Token, token_digest
 from ledger.application import LedgerCore, Outcome, Request
-from ledger.errors import AlreadyExists, Invalid, Unauthenticated
+from ledger.errors import AlreadyExists, Invalid, NotFound, Unauthenticated
 from ledger.timeutil import iso
 
 AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -32,7 +32,27 @@ def agency_json(agency: Agency) -> dict[str, Any]:
     }
 
 
+def token_json(token: Token) -> dict[str, Any]:
+    """A token as an admin lists it: never its secret (only its digest is stored anyway)."""
+    return {
+        "id": str(token.id),
+        "agency_id": token.holder.agency_id,
+        "actor_id": token.holder.actor_id,
+        "roles": sorted(token.holder.roles),
+        "expires_at": iso(token.expires_at) if token.expires_at else None,
+        "revoked_at": iso(token.revoked_at) if token.revoked_at else None,
+    }
+
+
+def revoked_key(token_id: UUID) -> str:
+    return f"token-revoked:{token_id}"
+
+
 class RegistryUseCases(LedgerCore):
+    # A token minted without `expires_at` lives this long (LEDGER_TOKEN_LIFETIME_DAYS); the
+    # bootstrap admin token is the operator's own and does not expire.
+    token_lifetime = timedelta(days=365)
+
     # -- authentication -------------------------------------------------------------------------
     def authenticate(self, token: str) -> Actor:
         try:
@@ -41,6 +61,9 @@ class RegistryUseCases(LedgerCore):
             raise Unauthenticated("unknown token") from None
         if not isinstance(found, Token) or not found.valid(self.now()):
             raise Unauthenticated("the token has expired")
+        # One indexed read per request, so that a revocation holds on every worker at once.
+        if self.database.read(self.database.tables.lookup, revoked_key(found.id)) is not None:
+            raise Unauthenticated("the token has been revoked")
         return found.holder
 
     def issue_token(
@@ -71,20 +94,50 @@ class RegistryUseCases(LedgerCore):
             issued = Token.issue(
                 token=secret,
                 holder=holder,
-                expires_at=expires_at,
+                expires_at=expires_at or self.now() + self.token_lifetime,
                 actor=request.actor,
                 now=self.now(),
             )
-            body = {
-                "token": secret,
-                "agency_id": agency_id,
-                "actor_id": actor_id,
-                "roles": sorted(roles),
-                "expires_at": iso(expires_at) if expires_at else None,
-            }
+            body = {**token_json(issued), "token": secret}
+            del body["revoked_at"]
             return Outcome((issued,), 201, body)
 
         return self.execute(request, command)
+
+    def list_tokens(self, request: Request) -> list[dict[str, Any]]:
+        require_role(request.actor, "admin")
+        rows = self.database.read(
+            self.database.tables.audit, types=["token.issued"], limit=1_000_000
+        )
+        return [token_json(self._token(UUID(r.originator_id))) for r in rows]
+
+    def revoke_token(self, request: Request, token_id: str) -> tuple[int, Any]:
+        """From the next request on, on every worker, the token is 401. Revoking it again
+        changes nothing and answers the same."""
+        require_role(request.actor, "admin")
+        try:
+            uid = UUID(token_id)
+        except ValueError:
+            raise NotFound("no such token") from None
+        if self._token(uid).revoked_at is not None:
+            return 200, token_json(self._token(uid))
+
+        def command() -> Outcome:
+            token = self._token(uid, for_update=True)
+            token.revoke(actor=request.actor, now=self.now())
+            lookups = ((revoked_key(token.id), str(token.id)),)
+            return Outcome((token,), 200, token_json(token), lookups=lookups)
+
+        return self.execute(request, command)
+
+    def _token(self, token_id: UUID, *, for_update: bool = False) -> Token:
+        try:
+            found: object = self.repository.get(token_id, deepcopy_from_cache=for_update)
+        except AggregateNotFoundError:
+            raise NotFound("no such token") from None
+        if not isinstance(found, Token):
+            raise NotFound("no such token")
+        return found
 
     def bootstrap_token(
         self,
