@@ -83,6 +83,10 @@ class MaturityAssessmentIn(Body):
     assessed_by: Id
     assessed_at: Instant
     rationale: Text
+    outcome: Literal["mature", "not_mature"] = Field(
+        description="how the assessment came out; with not_mature the youth's signature does not "
+        "stand in for the guardians'"
+    )
 
 
 class DirectionIn(Body):
@@ -94,8 +98,12 @@ class ScopeIn(Body):
     agencies: list[Id] = Field(max_length=LIST_MAX)
     directions: list[DirectionIn] | None = Field(default=None, max_length=LIST_MAX)
     categories: list[Code] = Field(max_length=LIST_MAX)
-    purposes: list[Code] | None = Field(default=None, max_length=LIST_MAX)
-    situations: list[Code] | None = Field(default=None, max_length=LIST_MAX)
+    purposes: list[Code] | None = Field(
+        default=None, max_length=LIST_MAX, description="at least one (version 1.1)"
+    )
+    situations: list[Code] | None = Field(
+        default=None, max_length=LIST_MAX, description="at least one (version 1.1)"
+    )
 
 
 class ScopeChangeIn(Body):
@@ -157,6 +165,15 @@ class AnnulmentIn(Body):
     reason: Text
 
 
+class OthersConsentIn(Body):
+    """The consent of someone else the information concerns (a parent, a sibling): who, how, when."""
+
+    who: Name
+    method: Literal["written", "oral"]
+    obtained_at: Instant
+    notes: Note | None = None
+
+
 class CheckIn(Body):
     from_agency: Id
     to_agency: Id
@@ -168,6 +185,10 @@ class CheckIn(Body):
     known_at: Instant | None = None
     provision: Code | None = Field(default=None, description="ask about a statutory basis instead")
     note: Note | None = None
+    concerns_others: bool | None = Field(
+        default=None, description="whether the information also concerns someone else"
+    )
+    others_consent: OthersConsentIn | None = None
 
 
 class BasisIn(Body):
@@ -188,6 +209,10 @@ class DisclosureIn(Body):
     basis: BasisIn = Field(default_factory=lambda: BasisIn(kind="consent"))
     channel: Literal["oral", "written", "meeting"] | None = None
     recipient_person: Name | None = None
+    concerns_others: bool | None = Field(
+        default=None, description="whether the information also concerns someone else"
+    )
+    others_consent: OthersConsentIn | None = None
 
 
 class ReviewIn(Body):

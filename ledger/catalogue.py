@@ -1,6 +1,8 @@
 """The catalogue: information categories, purposes, situations, agency kinds and the statutory
 provisions (sekretessbrytande bestämmelser) with their conditions. Data, not code: a deployment
-may replace the file (`LEDGER_CATALOGUE_FILE`)."""
+may replace the file (`LEDGER_CATALOGUE_FILE`). Each provision's conditions (who may disclose to
+whom, age, purposes, a note, a judgement a reviewer must see) and its legal reference are in its
+entry of `data/catalogue.json`, and only there; this module only applies them."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ class Entry:
     id: str
     label_sv: str
     label_en: str
+    # A category that usually holds information about someone else too (a parent, a sibling):
+    # a consent-based request must say whether it does (issue 12, item 6; seed 004).
+    concerns_others: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,22 @@ class Provision:
     to_kinds: frozenset[str] | None
     max_age: int | None  # the youth's highest age (in whole years) at disclosure; None: any age
     note_required: bool
+    legal_reference: str = ""  # the statute, e.g. "OSL (2009:400) 10 kap. 27 §"
+    source: str = ""  # why the entry reads as it does: the statute's words or a seed's
+    purposes: frozenset[str] | None = None  # the purposes it allows; None: any
+    judgement: str | None = None  # "necessity" | "balancing": a human judgement reviews show
 
-    def unmet(self, *, from_kind: str, to_kind: str, age: int, note: str | None) -> list[str]:
+    def unmet(
+        self,
+        *,
+        from_kind: str,
+        to_kind: str,
+        age: int,
+        note: str | None,
+        purpose: str | None = None,
+    ) -> list[str]:
         """Each condition of the provision that this disclosure does not meet: `discloser`,
-        `recipient`, `age`, `note`."""
+        `recipient`, `age`, `purpose`, `note`."""
         failed = []
         if (self.from_kinds is not None and from_kind not in self.from_kinds) or (
             from_kind in self.excluded_from_kinds
@@ -41,23 +58,35 @@ class Provision:
             failed.append("recipient")
         if self.max_age is not None and age > self.max_age:
             failed.append("age")
+        if self.purposes is not None and purpose not in self.purposes:
+            failed.append("purpose")
         if self.note_required and not (note and note.strip()):
             failed.append("note")
         return failed
 
     def conditions_failed(
-        self, *, from_kind: str, to_kind: str, age: int, note: str | None
+        self,
+        *,
+        from_kind: str,
+        to_kind: str,
+        age: int,
+        note: str | None,
+        purpose: str | None = None,
     ) -> list[str]:
         """Each condition of the provision that this disclosure does not meet, in words."""
+        allowed = ", ".join(sorted(self.purposes or ()))
         words = {
             "discloser": f"{self.id} does not allow disclosure by {from_kind}",
             "recipient": f"{self.id} does not allow disclosure to {to_kind}",
             "age": f"{self.id} applies only to youths under {(self.max_age or 0) + 1}",
+            "purpose": f"{self.id} allows only the purpose {allowed}"
+            + (f", not {purpose}" if purpose else "; the request states no purpose"),
             "note": f"{self.id} requires a note on why its conditions were met",
         }
-        return [
-            words[c] for c in self.unmet(from_kind=from_kind, to_kind=to_kind, age=age, note=note)
-        ]
+        failed = self.unmet(
+            from_kind=from_kind, to_kind=to_kind, age=age, note=note, purpose=purpose
+        )
+        return [words[c] for c in failed]
 
 
 @dataclass(frozen=True)
@@ -72,6 +101,9 @@ class Catalogue:
     def category_ids(self) -> frozenset[str]:
         return frozenset(c.id for c in self.categories)
 
+    def concerns_others(self, category_id: str) -> bool:
+        return any(c.id == category_id and c.concerns_others for c in self.categories)
+
     def provision(self, provision_id: str) -> Provision | None:
         return next((p for p in self.provisions if p.id == provision_id), None)
 
@@ -80,7 +112,9 @@ class Catalogue:
             return [{"id": e.id, "label_sv": e.label_sv, "label_en": e.label_en} for e in items]
 
         return {
-            "categories": entries(self.categories),
+            "categories": [
+                {**entries((c,))[0], "concerns_others": c.concerns_others} for c in self.categories
+            ],
             "provisions": [
                 {
                     **entries((p,))[0],
@@ -89,6 +123,10 @@ class Catalogue:
                     "to_kinds": sorted(p.to_kinds) if p.to_kinds is not None else None,
                     "max_age": p.max_age,
                     "note_required": p.note_required,
+                    "purposes": sorted(p.purposes) if p.purposes is not None else None,
+                    "judgement": p.judgement,
+                    "legal_reference": p.legal_reference,
+                    "source": p.source,
                 }
                 for p in self.provisions
             ],
@@ -99,7 +137,10 @@ class Catalogue:
 
 
 def _entries(raw: list[dict[str, str]]) -> tuple[Entry, ...]:
-    return tuple(Entry(e["id"], e["label_sv"], e["label_en"]) for e in raw)
+    return tuple(
+        Entry(e["id"], e["label_sv"], e["label_en"], bool(e.get("concerns_others", False)))
+        for e in raw
+    )
 
 
 def _kinds(raw: list[str] | None) -> frozenset[str] | None:
@@ -122,6 +163,10 @@ def parse_catalogue(raw: dict[str, Any]) -> Catalogue:
                 to_kinds=_kinds(p.get("to_kinds")),
                 max_age=p.get("max_age"),
                 note_required=bool(p.get("note_required", True)),
+                legal_reference=str(p.get("legal_reference") or ""),
+                source=str(p.get("source") or ""),
+                purposes=_kinds(p.get("purposes")),
+                judgement=p.get("judgement"),
             )
             for p in raw["provisions"]
         ),

@@ -15,6 +15,20 @@ from ledger.timeutil import age_on, turns
 
 GRANTED, SIGNED, EXTENDED = "granted", "signed", "extended"
 REVOKED, PARTIALLY_REVOKED, ANNULLED = "revoked", "partially_revoked", "annulled"
+# A maturity assessment's outcome (issue 12, item 3). Seed 002: "I vissa fall kan unga under 18 år
+# lämna samtycke själva, efter att man har beaktat aspekter som bland annat den unges ålder och
+# mognad … En individuell bedömning behöver dock alltid göras." Only an assessment that found the
+# youth mature lets the youth's consent stand alone; one without a recorded outcome (stored before
+# version 1.1) is no assessment of maturity at all.
+MATURE, NOT_MATURE = "mature", "not_mature"
+
+
+def assessment_outcome(assessment: Mapping[str, Any] | None) -> str | None:
+    """`mature`, `not_mature`, or None: no assessment, or one that records no outcome."""
+    if assessment is None:
+        return None
+    outcome = assessment.get("outcome")
+    return outcome if outcome in (MATURE, NOT_MATURE) else None
 
 
 @dataclass(frozen=True)
@@ -99,9 +113,10 @@ def requirement(
     givers: frozenset[Giver],
     maturity_assessed: bool,
 ) -> Requirement:
-    """Which givers a consent still needs, given the youth's age when it was obtained."""
+    """Which givers a consent still needs, given the youth's age when it was obtained.
+    `maturity_assessed`: an assessment found the youth mature."""
     custody = tuple((g.guardian_id, g.custody) for g in guardians)
-    return _requirement(policy, age, custody, givers, maturity_assessed)
+    return _requirement(policy, age, custody, givers, MATURE if maturity_assessed else None)
 
 
 def _requirement(
@@ -109,7 +124,7 @@ def _requirement(
     age: int,
     guardians: tuple[tuple[str, str], ...],  # (guardian_id, custody) of the current guardians
     givers: frozenset[Giver],
-    maturity_assessed: bool,
+    maturity: str | None,  # the outcome of the maturity assessment in effect (None: none)
 ) -> Requirement:
     youth_signed = Giver("youth") in givers
     signed_guardians = {g.guardian_id for g in givers if g.party == "guardian"}
@@ -137,10 +152,18 @@ def _requirement(
         missing: list[dict[str, Any]] = []
         if not youth_signed:
             missing.append({"kind": "giver", "party": "youth"})
-        alone = maturity_assessed and policy.maturity_assessment_lets_youth_consent_alone
+        alone = maturity == MATURE and policy.maturity_assessment_lets_youth_consent_alone
         if alone:
             return Requirement(tuple(missing), rests_on_guardians=False, warnings=tuple(warnings))
-        if missing_guardians:
+        if maturity == NOT_MATURE and missing_guardians:
+            # The youth was assessed and found not mature: another assessment is not what is
+            # missing, the guardians' consent is.
+            missing.extend(missing_guardians)
+            warnings.append(
+                "the maturity assessment found the youth not mature: the youth's consent does not "
+                "stand in for the guardians', who must consent too"
+            )
+        elif missing_guardians:
             missing.extend(missing_guardians)
             if policy.maturity_assessment_lets_youth_consent_alone:
                 missing.append({"kind": "maturity_assessment"})
@@ -278,15 +301,15 @@ def _fold(
     for fact in known[1:]:
         if fact.kind in (SIGNED, EXTENDED) and fact.effective_at <= at:
             givers |= fact.givers
-            if fact.kind == SIGNED:
-                assessment = assessment or fact.data.get("maturity_assessment")
+            if fact.kind == SIGNED:  # a later assessment supersedes an earlier one
+                assessment = fact.data.get("maturity_assessment") or assessment
         elif fact.kind == REVOKED and fact.effective_at <= at and revoked is None:
             revoked = fact
         elif fact.kind == ANNULLED and annulled is None:
             annulled = fact
 
     age = age_on(birth_date, obtained_at)
-    req = _requirement(policy, age, custody, givers, assessment is not None)
+    req = _requirement(policy, age, custody, givers, assessment_outcome(assessment))
     lapses_at = None
     if req.rests_on_guardians:
         lapses_at = turns(birth_date, policy.adult_age)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from ledger.catalogue import Provision
-from ledger.consent import ConsentState, Fact, Guardian, fold
+from ledger.consent import NOT_MATURE, ConsentState, Fact, Guardian, fold
 from ledger.policy import ConsentPolicy
 from ledger.timeutil import age_on, iso
 from ledger.youth import Case
@@ -30,6 +30,12 @@ CASE_CLOSED = "CASE_CLOSED"
 CONSENT_ANNULLED = "CONSENT_ANNULLED"
 STATUTORY_BASIS = "STATUTORY_BASIS"
 PROVISION_CONDITIONS_NOT_MET = "PROVISION_CONDITIONS_NOT_MET"
+# Version 1.1 (issue 12, item 1): the request does not say what the consent limits.
+PURPOSE_NOT_STATED = "PURPOSE_NOT_STATED"
+SITUATION_NOT_STATED = "SITUATION_NOT_STATED"
+# Issue 12, item 6: information about someone else does not ride on the youth's consent.
+THIRD_PARTY_NOT_STATED = "THIRD_PARTY_NOT_STATED"
+THIRD_PARTY_CONSENT_MISSING = "THIRD_PARTY_CONSENT_MISSING"
 
 
 class History(Protocol):
@@ -54,6 +60,40 @@ class Question:
     known_at: datetime
     purpose: str | None = None
     situation: str | None = None
+    concerns_others: bool | None = None  # None: the request does not say
+    others_consent: Mapping[str, Any] | None = None  # the other person's consent, as documented
+    usually_concerns_others: bool = False  # the catalogue marks the category so
+
+
+def others_consent_documented(raw: Mapping[str, Any] | None) -> bool:
+    """The other person's consent as a disclosure documents it: who gave it, how and when."""
+    return raw is not None and all(raw.get(k) for k in ("who", "method", "obtained_at"))
+
+
+def third_party_reasons(q: Question) -> list[Reason]:
+    """Seed 004: "Det finns emellertid inga krav på att den enskilde behöver lämna information om
+    andra individer"; OSL 12 kap.: the youth (or a guardian) waives secrecy only for the youth.
+    Information that also concerns another person needs that person's consent, so a consent-based
+    request about a category that usually concerns others must say whether it does, and one that
+    does needs the other's consent documented. (A statutory basis lifts secrecy by itself.)"""
+    if q.concerns_others is None and q.usually_concerns_others:
+        return [
+            Reason(
+                THIRD_PARTY_NOT_STATED,
+                f"{q.category} usually concerns others too: say whether it does "
+                "(concerns_others); the youth's consent covers only the youth",
+            )
+        ]
+    if q.concerns_others and not others_consent_documented(q.others_consent):
+        return [
+            Reason(
+                THIRD_PARTY_CONSENT_MISSING,
+                "the information concerns someone else, whose consent is not documented "
+                "(others_consent: who, method, obtained_at); the youth's consent covers only "
+                "the youth",
+            )
+        ]
+    return []
 
 
 @dataclass(frozen=True)
@@ -131,11 +171,15 @@ def may_share(history: History, question: Question, policy: ConsentPolicy) -> De
             refusals.extend(reasons)
         else:
             covering.append(state.consent_id)
+    others = third_party_reasons(q)
+    if covering and others:
+        return Decision(False, None, tuple(covering), tuple(others), q.at, q.known_at)
     if covering:
         covers = tuple(
             Reason(CONSENT_COVERS, f"consent {c} covers this disclosure", c) for c in covering
         )
         return Decision(True, "consent", tuple(covering), covers, q.at, q.known_at)
+    refusals = others + refusals
     considered = tuple(dict.fromkeys(r.consent_id for r in refusals if r.consent_id))
     return Decision(False, None, considered, tuple(refusals), q.at, q.known_at)
 
@@ -178,7 +222,7 @@ def consent_reasons(state: ConsentState, q: Question, case: Case | None) -> list
     if state.revoked is not None:
         add(CONSENT_REVOKED, f"revoked with effect from {iso(state.revoked.effective_at)}")
     if state.requirement.missing:
-        add(CONSENT_PENDING, "waiting for " + _describe_missing(state.requirement.missing))
+        add(CONSENT_PENDING, _describe_pending(state))
     if state.lapses_at is not None and q.at >= state.lapses_at:
         add(
             GUARDIAN_CONSENT_LAPSED_AT_18,
@@ -193,11 +237,37 @@ def consent_reasons(state: ConsentState, q: Question, case: Case | None) -> list
         add(DIRECTION_NOT_COVERED, f"does not cover {q.from_agency} → {q.to_agency}")
     if q.category not in scope.categories:
         add(CATEGORY_NOT_COVERED, f"does not cover the category {q.category}")
-    if q.purpose is not None and not scope.covers_purpose(q.purpose):
-        add(PURPOSE_NOT_COVERED, f"does not cover the purpose {q.purpose}")
-    if q.situation is not None and not scope.covers_situation(q.situation):
-        add(SITUATION_NOT_COVERED, f"does not cover the situation {q.situation}")
+    # A consent covers only the purposes and situations it names (seeds 000/002/003: the youth is
+    # told "varför uppgifter behöver delas … i vilka situationer uppgifterna kommer att lämnas ut
+    # och till vilka verksamheter"). What a request leaves out does not widen it: a request that
+    # names no purpose or situation is not covered by a consent that limits them (issue 12, 1),
+    # and a consent that names none covers none (issue 12, 2).
+    stated_code = {"purpose": PURPOSE_NOT_STATED, "situation": SITUATION_NOT_STATED}
+    for code, stated, what, covered in (
+        (PURPOSE_NOT_COVERED, q.purpose, "purpose", scope.covered_purposes()),
+        (SITUATION_NOT_COVERED, q.situation, "situation", scope.covered_situations()),
+    ):
+        if not covered:
+            add(code, f"names no {what}, so it covers none: a consent must say which ({what}s)")
+        elif stated is None:
+            listed = ", ".join(covered)
+            add(stated_code[what], f"the request states no {what}; it covers only: {listed}")
+        elif stated not in covered:
+            add(code, f"does not cover the {what} {stated} (only {', '.join(covered)})")
     return out
+
+
+def _describe_pending(state: ConsentState) -> str:
+    said = "waiting for " + _describe_missing(state.requirement.missing)
+    assessment = state.maturity_assessment
+    if assessment is not None and assessment.get("outcome") == NOT_MATURE:
+        by, when = assessment.get("assessed_by"), assessment.get("assessed_at")
+        when_text = iso(when) if isinstance(when, datetime) else str(when)
+        said += (
+            f": the maturity assessment by {by} on {when_text} found the youth not mature, "
+            "so the youth's consent does not stand in for the guardians'"
+        )
+    return said
 
 
 def _describe_missing(missing: Sequence[Mapping[str, Any]]) -> str:
@@ -223,9 +293,14 @@ def statutory_decision(
     note: str | None,
     at: datetime,
     known_at: datetime,
+    purpose: str | None = None,
 ) -> Decision:
+    """A statutory basis judged by its catalogue entry (ledger/data/catalogue.json), which holds
+    the provision's conditions and legal reference."""
     age = age_on(birth_date, at)
-    failed = provision.conditions_failed(from_kind=from_kind, to_kind=to_kind, age=age, note=note)
+    failed = provision.conditions_failed(
+        from_kind=from_kind, to_kind=to_kind, age=age, note=note, purpose=purpose
+    )
     if failed:
         reasons = tuple(Reason(PROVISION_CONDITIONS_NOT_MET, m) for m in failed)
         return Decision(False, None, (), reasons, at, known_at, provision.id)

@@ -1,5 +1,10 @@
 """What a consent covers: agencies and directions between them, information categories, purposes and
-situations; narrowed by partial revocations and widened by affirmed extensions."""
+situations; narrowed by partial revocations and widened by affirmed extensions.
+
+A consent must be specific: the seeds (001, 004) ask it to say "varför uppgifter behöver delas … i
+vilka situationer uppgifterna kommer att lämnas ut och till vilka verksamheter". So a purpose or a
+situation the consent does not name is not covered, and a consent that names none (stored before
+version 1.1 required them) covers no purpose or situation at all (issue 12, item 2)."""
 
 from __future__ import annotations
 
@@ -16,8 +21,8 @@ class Scope:
     agencies: frozenset[str]
     directions: frozenset[Direction] | None  # None: every pair among `agencies`
     categories: frozenset[str]
-    purposes: frozenset[str] | None  # None: the consent names no purpose (a review notes it)
-    situations: frozenset[str] | None  # None: any situation
+    purposes: frozenset[str] | None  # None: the consent names no purpose, so it covers none
+    situations: frozenset[str] | None  # None: the consent names no situation, so it covers none
     excluded_purposes: frozenset[str] = frozenset()
     excluded_situations: frozenset[str] = frozenset()
 
@@ -62,6 +67,13 @@ class Scope:
 
     def covers_situation(self, situation: str) -> bool:
         return _open_covers(self.situations, self.excluded_situations, situation)
+
+    def covered_purposes(self) -> list[str]:
+        """The purposes the consent covers (none if it names none)."""
+        return sorted((self.purposes or frozenset()) - self.excluded_purposes)
+
+    def covered_situations(self) -> list[str]:
+        return sorted((self.situations or frozenset()) - self.excluded_situations)
 
     def widened(self, add: Mapping[str, Any]) -> Scope:
         agencies = self.agencies | frozenset(add.get("agencies") or ())
@@ -122,18 +134,22 @@ def _pairs(raw: Iterable[Mapping[str, str]]) -> Iterable[Direction]:
     return ((d["from"], d["to"]) for d in raw)
 
 
-# An "open" list (purposes, situations) is either named (a set) or open to anything (None) less
-# what a partial revocation excluded.
+# A list of purposes or situations is named (a set) or, on a consent stored before they were
+# required, None (what a partial revocation excluded from it is kept to show it). Until version 1.1
+# None meant "any"; a consent covers only what it names (seeds 001, 004: the consent says why and in
+# which situations), so None now covers nothing, and an affirmed extension names the first ones.
 OpenSet = frozenset[str] | None
 
 
 def _open_covers(named: OpenSet, excluded: frozenset[str], item: str) -> bool:
-    return item not in excluded and (named is None or item in named)
+    return named is not None and item in named and item not in excluded
 
 
 def _open_add(named: OpenSet, excluded: frozenset[str], raw: Any) -> tuple[OpenSet, frozenset[str]]:
     added = frozenset(raw or ())
-    return (None if named is None else named | added), excluded - added
+    if named is None:
+        return (added or None), excluded - added
+    return named | added, excluded - added
 
 
 def _open_remove(

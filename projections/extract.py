@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.application import Request
-from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact
+from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, assessment_outcome
 from ledger.errors import Invalid
 from ledger.personal import reveal
 from ledger.rules import consents_as_of
@@ -144,6 +144,10 @@ def _consent(youth: Youth, state: ConsentState, now: datetime) -> dict[str, Any]
         "informed_of_revocation": bool(grant.get("informed_of_revocation")),
         "copy_given": bool(grant.get("copy_given")),
         "maturity_assessment": state.maturity_assessment is not None,
+        # how it came out, who assessed and when (issue 12, item 3); the rationale stays out
+        "maturity_assessment_outcome": assessment_outcome(state.maturity_assessment),
+        "maturity_assessed_by": (state.maturity_assessment or {}).get("assessed_by"),
+        "maturity_assessed_at": _when((state.maturity_assessment or {}).get("assessed_at")),
         "obtained_at": iso(state.granted.effective_at),
         "valid_from": iso(state.valid_from),
         "valid_until": iso(state.valid_until) if state.valid_until else None,
@@ -184,3 +188,7 @@ def _agency(ledger: Ledger, agency_id: str) -> dict[str, Any]:
     except Invalid:
         return {"name": agency_id, "kind": None}
     return {"name": agency.name, "kind": agency.kind}
+
+
+def _when(value: Any) -> str | None:
+    return iso(value) if isinstance(value, datetime) else None

@@ -42,6 +42,13 @@ SEVERITY = {
     "UNKNOWN_PROVISION": DEFICIENCY,
     "PROVISION_CONDITIONS_NOT_MET": VIOLATION,
     "BASIS_ANNULLED": NOTICE,
+    # Version 1.1 (issue 12). A consent that names no purpose or situation covers nothing (seeds
+    # 000/002/003: the consent says "varför uppgifter behöver delas … i vilka situationer"); the
+    # disclosures that rested on it are NO_BASIS, the consent itself is this deficiency.
+    "CONSENT_WITHOUT_PURPOSE": DEFICIENCY,
+    # OSL 10 kap. 2 § (necessity) and 27 § (balancing of interests) rest on a human judgement,
+    # which a reviewer must see: every disclosure under them is shown (catalogue `judgement`).
+    "STATUTORY_ASSESSMENT": NOTICE,
 }
 FINDING_CODES = tuple(SEVERITY)
 SCOPE_CODES = {
@@ -248,6 +255,18 @@ WORDING: dict[str, tuple[str, str]] = {
         "SIG-ärende {case} fortsatte att dela uppgifter den {at} sedan samtycke {consent} upphört "
         "att omfatta socialtjänst och polis; insatsen skulle ha avslutats.",
     ),
+    "CONSENT_WITHOUT_PURPOSE": (
+        "Consent {consent} names no {missing}; a consent must say why information is shared and "
+        "in which situations, so it covers no disclosure.",
+        "Samtycke {consent} anger inte {missing}; ett samtycke ska ange varför uppgifter delas "
+        "och i vilka situationer, så det ger inte stöd för något utlämnande.",
+    ),
+    "STATUTORY_ASSESSMENT": (
+        "The disclosure on {at} under {provision} rests on {from_agency}'s own judgement of "
+        "{judgement}; the reviewer should read its note{note}.",
+        "Utlämnandet den {at} enligt {provision} vilar på {from_agency}s egen bedömning av "
+        "{judgement}; granskaren bör läsa dess anteckning{note}.",
+    ),
     "UNKNOWN_PROVISION": (
         "The disclosure on {at} relied on the provision {provision}, which is not in the "
         "catalogue, so its conditions cannot be checked.",
@@ -327,6 +346,10 @@ CONDITIONS = {
         "it applies only to youths under {limit}, and the youth was {age}",
         "den gäller bara unga under {limit} år, och den unge var {age} år",
     ),
+    "purpose": Words(
+        "it allows only the purpose {allowed}, and the disclosure was for {purpose}",
+        "den tillåter bara ändamålet {allowed}, och utlämnandet gällde {purpose}",
+    ),
     "note": Words(
         "it requires a note on why its conditions were met, and none was recorded",
         "den kräver en anteckning om varför villkoren var uppfyllda, och någon sådan fanns inte",
@@ -344,6 +367,14 @@ KINDS = {
     "civil_society": Words("a civil society organisation", "en aktör i civilsamhället"),
     "other": Words("another kind of agency", "en annan aktör"),
 }
+# The human judgement a provision rests on (catalogue `judgement`), and whether a note records it.
+JUDGEMENTS = {
+    "necessity": Words(
+        "necessity for its own work (OSL 10:2)", "nödvändighet för den egna verksamheten (OSL 10:2)"
+    ),
+    "balancing": Words("the balancing of interests (OSL 10:27)", "intresseavvägningen (OSL 10:27)"),
+}
+NOTE_MISSING = Words(", but none was recorded", ", men någon sådan finns inte")
 # How a sentence about a partial revocation ends: the consent still stood for the rest.
 REST_OF_CONSENT = Words("; the rest of the consent still stood.", "; i övrigt gällde samtycket.")
 

@@ -120,6 +120,7 @@ def review(
             entries.append(entry)
             findings += found
         findings += judge.consent_findings()
+        findings += judge.consents_without_purpose()
     entries.sort(key=lambda e: (e["position"] is None, e["position"] or 0))
     unique = list({f.key(): f for f in findings}.values())
     concerning = _by_disclosure(unique)

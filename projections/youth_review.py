@@ -32,6 +32,8 @@ from ledger.rules import (
     PURPOSE_NOT_COVERED,
     RECIPIENT_NOT_COVERED,
     SITUATION_NOT_COVERED,
+    THIRD_PARTY_CONSENT_MISSING,
+    THIRD_PARTY_NOT_STATED,
     Decision,
     Question,
     consent_reasons,
@@ -43,6 +45,8 @@ from ledger.youth import Disclosure, Youth
 from projections.findings import (
     CONDITIONS,
     DATED,
+    JUDGEMENTS,
+    NOTE_MISSING,
     REST_OF_CONSENT,
     SCOPE_CODES,
     SUBJECTS,
@@ -57,6 +61,13 @@ from projections.findings import (
 )
 
 LATE = "REVOCATION_REGISTERED_LATE"
+# Why a consent did not cover a disclosure when it names no purpose or situation at all.
+UNNAMED = {
+    PURPOSE_NOT_COVERED: Words("the consent named no purpose", "samtycket angav inget ändamål"),
+    SITUATION_NOT_COVERED: Words(
+        "the consent named no situation", "samtycket angav ingen situation"
+    ),
+}
 
 
 class YouthReview:
@@ -89,9 +100,11 @@ class YouthReview:
             if as_now is not None and not as_now.allowed:
                 said = self.conditions_not_met(d)
                 findings.append(self.finding("PROVISION_CONDITIONS_NOT_MET", said, d))
+            findings += self.statutory_assessment(d)
             label = str(basis.get("provision"))
         else:
             findings += self.consent_basis(d)
+            findings += self.third_party(d, as_now)
             label = "consent" if as_now is not None and as_now.allowed else "none"
         findings += self.sig_after_police_revocation(d)
         entry = {
@@ -125,6 +138,8 @@ class YouthReview:
             basis=basis,
             at=at,
             known_at=known_at,
+            concerns_others=data.get("concerns_others"),
+            others_consent=data.get("others_consent"),
         )
 
     def questions(self, d: Disclosure, known_at: datetime) -> list[Question]:
@@ -195,6 +210,20 @@ class YouthReview:
         if uncovered:
             findings += self.uncovered(d, uncovered, relied, now_states)
         return findings
+
+    def third_party(self, d: Disclosure, decision: Decision | None) -> list[Finding]:
+        """NO_BASIS when the consents covered the youth's part but the information concerned
+        someone else (seed 004: "inga krav på att den enskilde behöver lämna information om andra
+        individer"): not stated, or without that person's consent."""
+        if decision is None or decision.allowed or decision.consent_ids == ():
+            return []
+        codes = [
+            c for c in (THIRD_PARTY_NOT_STATED, THIRD_PARTY_CONSENT_MISSING) if c in decision.codes
+        ]
+        if not codes or any(c not in (*codes, "CONSENT_COVERS") for c in decision.codes):
+            return []  # something else went wrong too: consent_basis says what
+        why = joined([WHY_NOT[c] for c in codes], "; ")
+        return [self.finding("NO_BASIS", say("NO_BASIS/why", **self.facts(d), why=why), d)]
 
     def uncovered(
         self,
@@ -343,8 +372,16 @@ class YouthReview:
         return []
 
     def why_not(self, state: ConsentState, q: Question) -> list[Words]:
+        unnamed = {
+            PURPOSE_NOT_COVERED: not state.scope.covered_purposes(),
+            SITUATION_NOT_COVERED: not state.scope.covered_situations(),
+        }
         return [
-            phrase(WHY_NOT.get(code, WHY_NOT_OTHERWISE), purpose=q.purpose, situation=q.situation)
+            UNNAMED[code]
+            if unnamed.get(code)
+            else phrase(
+                WHY_NOT.get(code, WHY_NOT_OTHERWISE), purpose=q.purpose, situation=q.situation
+            )
             for code in sorted(self.reasons(state, q))
         ]
 
@@ -418,6 +455,7 @@ class YouthReview:
                 to_kind=kinds[to],
                 age=age,
                 note=_note(basis.get("note")),
+                purpose=data.get("purpose"),
             ):
                 clauses.append(
                     phrase(
@@ -426,12 +464,35 @@ class YouthReview:
                         to_kind=kind_words(kinds[to]),
                         limit=(provision.max_age or 0) + 1,
                         age=age,
+                        allowed=sorted(provision.purposes or ()),
+                        purpose=data.get("purpose") or "-",
                     )
                 )
         if not clauses:
             return say("PROVISION_CONDITIONS_NOT_MET", at=at, provision=provision.id)
         why = joined(list(dict.fromkeys(clauses)), "; ")
         return say("PROVISION_CONDITIONS_NOT_MET/why", at=at, provision=provision.id, why=why)
+
+    def statutory_assessment(self, d: Disclosure) -> list[Finding]:
+        """A provision whose catalogue entry rests on a human judgement (OSL 10:2 necessity, 10:27
+        balancing of interests): every disclosure under it is a notice a reviewer must look at."""
+        data = d.fact.data
+        basis = data["basis"]
+        provision = self.ledger.catalogue.provision(basis.get("provision") or "")
+        if provision is None or provision.judgement is None:
+            return []
+        judgement = JUDGEMENTS.get(provision.judgement) or Words(
+            provision.judgement, provision.judgement
+        )
+        said = say(
+            "STATUTORY_ASSESSMENT",
+            at=d.fact.effective_at,
+            provision=provision.id,
+            from_agency=data["from_agency"],
+            judgement=judgement,
+            note="" if _has_text(basis.get("note")) else NOTE_MISSING,
+        )
+        return [self.finding("STATUTORY_ASSESSMENT", said, d)]
 
     # -- SIG: the intervention must end when consent covering social services ↔ police goes ---
     def sig_after_police_revocation(self, d: Disclosure) -> list[Finding]:
@@ -495,6 +556,28 @@ class YouthReview:
                         recorded_at=f.recorded_at,
                     )
                     add("LATE_REGISTRATION", said)
+        return findings
+
+    def consents_without_purpose(self) -> list[Finding]:
+        """Every consent of the youth, used or not, that names no purpose or no situation as it
+        stands now: it covers nothing (seeds 000/002/003; ledger/scope.py)."""
+        findings = []
+        for cid, facts in self.youth.consents.items():
+            state = self.folded(cid, facts, self.now)
+            if state is None or state.annulled is not None:
+                continue
+            # None: never named (a revocation that took the last one away leaves an empty set)
+            lacks = []
+            if state.scope.purposes is None:
+                lacks.append(Words("purpose", "ändamål"))
+            if state.scope.situations is None:
+                lacks.append(Words("situation", "situation"))
+            if lacks:
+                said = say("CONSENT_WITHOUT_PURPOSE", consent=cid, missing=joined(lacks))
+                ids = list(dict.fromkeys(self.relied.get(cid, [])))
+                findings.append(
+                    Finding.of("CONSENT_WITHOUT_PURPOSE", said, self.youth_id, None, cid, ids)
+                )
         return findings
 
     # -- words --------------------------------------------------------------------------------

@@ -27,7 +27,14 @@ The rules, as this module reads them (default policy):
   (remove) whose obtained_at / effective_at ≤ at, in that time order (ledger order on ties).
   Directions: absent = every ordered pair of distinct agencies; removing a direction from the
   implicit set leaves every other pair among the agencies of that moment. Purposes and
-  situations: absent (or no purposes) = any; removing from "any" leaves "any but those".
+  situations (version 1.1, issue 12): a consent covers only those it names; one that names none
+  covers none, until an extension names some. A question that states no purpose (situation) is
+  PURPOSE_NOT_STATED (SITUATION_NOT_STATED) when the consent covers some, PURPOSE_NOT_COVERED
+  (SITUATION_NOT_COVERED) when it covers none.
+- A maturity assessment counts only with the outcome `mature`; the latest one given (on the
+  grant, or on a signature obtained by `at`) is the one in effect.
+- A question about a category that usually concerns others (family_situation) that does not say
+  whether it does is THIRD_PARTY_NOT_STATED, whatever the consents cover (issue 12, item 6).
 - RECIPIENT_NOT_COVERED when `to` is not an agency of the scope; otherwise
   DIRECTION_NOT_COVERED when `from` is not, when `from` is `to` (an agency is no direction to
   itself), or when the pair is not among explicit directions.
@@ -46,6 +53,7 @@ from zoneinfo import ZoneInfo
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ADULT_AGE = 18
 OWN_CONSENT_AGE = 15
+CONCERNS_OTHERS = {"family_situation"}
 
 CONSENT_EVENTS = {
     "ConsentGranted": "granted",
@@ -132,18 +140,23 @@ def read_history(events: Iterable[Any]) -> History:
 # -- scope ------------------------------------------------------------------------------------
 @dataclass
 class Open:
-    """A list of purposes or situations: `named` (None = any) less `excluded`."""
+    """A list of purposes or situations: `named` (None = none named) less `excluded`."""
 
     named: set[str] | None
     excluded: set[str] = field(default_factory=set)
 
     def covers(self, item: str) -> bool:
-        return item not in self.excluded and (self.named is None or item in self.named)
+        return item not in self.excluded and self.named is not None and item in self.named
+
+    def covered(self) -> set[str]:
+        return (self.named or set()) - self.excluded
 
     def add(self, items: Iterable[str]) -> None:
         items = set(items)
         if self.named is not None:
             self.named |= items
+        elif items:
+            self.named = set(items)
         self.excluded -= items
 
     def remove(self, items: Iterable[str]) -> None:
@@ -237,11 +250,11 @@ def _view(
     reasons: set[str] = set()
 
     givers = {(g["party"], g.get("guardian_id")) for g in body["givers"]}
-    assessed = body.get("maturity_assessment") is not None
+    assessment = body.get("maturity_assessment")
     for f in later:
         if f.kind == "signed" and f.when <= at:
             givers.add((f.body["giver"]["party"], f.body["giver"].get("guardian_id")))
-            assessed = assessed or f.body.get("maturity_assessment") is not None
+            assessment = f.body.get("maturity_assessment") or assessment
         if f.kind == "extended" and f.when <= at:
             givers |= {(g["party"], g.get("guardian_id")) for g in f.body["givers"]}
 
@@ -256,6 +269,7 @@ def _view(
     guardian_signers = {gid for party, gid in givers if party == "guardian"}
     youth_signed = ("youth", None) in givers
     guardians_complete = bool(custodians) and custodians <= guardian_signers
+    assessed = assessment is not None and assessment.get("outcome") == "mature"
     if stage == "adult" or (stage == "older_minor" and assessed):
         complete, rests_on_guardians = youth_signed, False
     elif stage == "older_minor":
@@ -296,10 +310,14 @@ def _view(
         reasons.add("DIRECTION_NOT_COVERED")
     if category not in scope.categories:
         reasons.add("CATEGORY_NOT_COVERED")
-    if purpose is not None and not scope.purposes.covers(purpose):
-        reasons.add("PURPOSE_NOT_COVERED")
-    if situation is not None and not scope.situations.covers(situation):
-        reasons.add("SITUATION_NOT_COVERED")
+    for what, asked, listed in (
+        ("PURPOSE", purpose, scope.purposes),
+        ("SITUATION", situation, scope.situations),
+    ):
+        if not listed.covered() or (asked is not None and not listed.covers(asked)):
+            reasons.add(f"{what}_NOT_COVERED")
+        elif asked is None:
+            reasons.add(f"{what}_NOT_STATED")
     return ConsentView(consent_id, reasons, stage, set(current), guardian_signers)
 
 
@@ -349,8 +367,13 @@ def decide(
         )
     if not views:
         return Verdict(False, ["NO_CONSENT"], [], views)
+    # Issue 12, item 6: the default catalogue marks family_situation as usually concerning
+    # others; a consent-based question about it that does not say whether it does is refused.
+    unstated = {"THIRD_PARTY_NOT_STATED"} if category in CONCERNS_OTHERS else set()
     covering = sorted(v.consent_id for v in views if not v.reasons)
+    if covering and unstated:
+        return Verdict(False, sorted(unstated), covering, views)
     if covering:
         return Verdict(True, ["CONSENT_COVERS"], covering, views)
-    codes = sorted(set().union(*(v.reasons for v in views)))
+    codes = sorted(unstated.union(*(v.reasons for v in views)))
     return Verdict(False, codes, sorted(v.consent_id for v in views), views)

@@ -10,7 +10,15 @@ from typing import Any
 from ledger import access
 from ledger.access import require_role
 from ledger.application import Outcome, Request
-from ledger.consent import ConsentState, Giver, fold, requirement
+from ledger.consent import (
+    MATURE,
+    NOT_MATURE,
+    ConsentState,
+    Giver,
+    assessment_outcome,
+    fold,
+    requirement,
+)
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
 from ledger.timeutil import age_on, iso
@@ -74,6 +82,12 @@ class ConsentUseCases(YouthUseCases):
             errors.append((f"{field}.agencies", "name at least two agencies"))
         if whole and not categories:
             errors.append((f"{field}.categories", "name at least one information category"))
+        # A consent says why and in which situations (seeds 000/002/003: "varför uppgifter behöver
+        # delas … i vilka situationer uppgifterna kommer att lämnas ut"); ledger/scope.py.
+        if whole and not raw.get("purposes"):
+            errors.append((f"{field}.purposes", "name at least one purpose"))
+        if whole and not raw.get("situations"):
+            errors.append((f"{field}.situations", "name at least one situation"))
         for a in agencies:
             try:
                 self.agency(a, field=f"{field}.agencies")
@@ -100,9 +114,7 @@ class ConsentUseCases(YouthUseCases):
             else [{"from": d["from"], "to": d["to"]} for d in directions],
             "categories": categories,
             "purposes": list(dict.fromkeys(raw.get("purposes") or [])),
-            "situations": None
-            if raw.get("situations") is None
-            else list(dict.fromkeys(raw["situations"])),
+            "situations": list(dict.fromkeys(raw.get("situations") or [])),
         }
         return scope
 
@@ -130,15 +142,19 @@ class ConsentUseCases(YouthUseCases):
             return None
         errors = [
             (f"maturity_assessment.{k}", "is required")
-            for k in ("assessed_by", "assessed_at", "rationale")
+            for k in ("assessed_by", "assessed_at", "rationale", "outcome")
             if not raw.get(k)
         ]
+        # How the assessment came out decides whether it counts (ledger/consent.py, MATURE).
+        if raw.get("outcome") and raw["outcome"] not in (MATURE, NOT_MATURE):
+            errors.append(("maturity_assessment.outcome", "must be mature or not_mature"))
         if errors:
             raise Invalid(errors)
         return {
             "assessed_by": raw["assessed_by"],
             "assessed_at": raw["assessed_at"],
             "rationale": Personal(str(raw["rationale"])),
+            "outcome": raw["outcome"],
         }
 
     # -- commands --------------------------------------------------------------------------------
@@ -161,8 +177,6 @@ class ConsentUseCases(YouthUseCases):
             if valid_until is not None and valid_until <= valid_from:
                 raise Invalid.field("valid_until", "must be after valid_from")
             warnings = self.check_method(cmd["method"], cmd.get("form_reference"), cmd.get("notes"))
-            if not scope["purposes"]:
-                warnings.append("a consent should say why information is shared (scope.purposes)")
             body = {
                 "case_id": case_id,
                 "givers": givers,
@@ -274,7 +288,7 @@ class ConsentUseCases(YouthUseCases):
                     g for g in youth.guardians.values() if g.active(obtained_at, self.now())
                 ],
                 givers=frozenset(Giver.from_json(g) for g in givers),
-                maturity_assessed=state.maturity_assessment is not None,
+                maturity_assessed=assessment_outcome(state.maturity_assessment) == MATURE,
             )
             if affirmed.missing:
                 raise Invalid.field(

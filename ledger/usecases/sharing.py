@@ -49,6 +49,8 @@ class SharingUseCases(ConsentUseCases):
         basis: dict[str, Any],
         at: datetime,
         known_at: datetime,
+        concerns_others: bool | None = None,
+        others_consent: dict[str, Any] | None = None,
     ) -> Decision:
         kinds = self.agency_kinds([from_agency], "from_agency")
         kinds.update(self.agency_kinds(to_agencies, "to_agencies"))
@@ -68,11 +70,21 @@ class SharingUseCases(ConsentUseCases):
                             note=basis.get("note"),
                             at=at,
                             known_at=known_at,
+                            purpose=purpose,
                         )
                     )
                 else:
                     question = Question(
-                        from_agency, to_agency, category, at, known_at, purpose, situation
+                        from_agency,
+                        to_agency,
+                        category,
+                        at,
+                        known_at,
+                        purpose,
+                        situation,
+                        concerns_others=concerns_others,
+                        others_consent=others_consent,
+                        usually_concerns_others=self.catalogue.concerns_others(category),
                     )
                     parts.append(may_share(youth, question, self.policy))
         return combine(parts)
@@ -96,6 +108,8 @@ class SharingUseCases(ConsentUseCases):
             basis=basis,
             at=q.get("at") or now,
             known_at=min(q.get("known_at") or now, now),
+            concerns_others=q.get("concerns_others"),
+            others_consent=q.get("others_consent"),
         )
         details: dict[str, object] = {
             "from_agency": q["from_agency"],
@@ -151,6 +165,8 @@ class SharingUseCases(ConsentUseCases):
                 # A documented past disclosure is judged as the ledger knew it then; a live one
                 # by everything the ledger holds now.
                 known_at=occurred_at if retrospective else now,
+                concerns_others=cmd.get("concerns_others"),
+                others_consent=cmd.get("others_consent"),
             )
             accepted = decision.allowed or retrospective
             disclosure_id = str(uuid.uuid4())
@@ -170,6 +186,15 @@ class SharingUseCases(ConsentUseCases):
                     "note": Personal.of(basis.get("note")),
                 },
                 "decision": decision.to_json(),
+                "concerns_others": cmd.get("concerns_others"),
+                # the other person's consent as documented; who and the notes are personal data
+                "others_consent": None
+                if cmd.get("others_consent") is None
+                else {
+                    **cmd["others_consent"],
+                    "who": Personal.of(cmd["others_consent"].get("who")),
+                    "notes": Personal.of(cmd["others_consent"].get("notes")),
+                },
             }
             youth.record_disclosure(
                 disclosure_id=disclosure_id,

@@ -101,6 +101,7 @@ class Api:
                 "agencies": ["soc-orebro", "polis-orebro", "skola-x"],
                 "categories": ["school_attendance", "family_situation"],
                 "purposes": ["crime_prevention"],
+                "situations": ["network_meeting"],
             },
             "obtained_at": self.clock.now.isoformat(),
         }
@@ -113,6 +114,8 @@ class Api:
             "to_agency": "soc-orebro",
             "youth_id": youth_id,
             "category": "school_attendance",
+            "purpose": "crime_prevention",
+            "situation": "network_meeting",
         }
         body.update(q)
         r = self.post("/v1/decisions/check", body, who)

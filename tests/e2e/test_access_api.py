@@ -176,3 +176,46 @@ def test_a_malmo_school_finds_only_the_id_and_birth_date(api: Api, malmo: dict[s
     assert api.get(f"/v1/youths/{malmo['youth']}", "max").status_code == 403
     full = api.get(f"/v1/youths?personal_number={number}", "lars").json()["items"]
     assert full[0]["guardians"]
+
+
+# -- tokens ------------------------------------------------------------------------------------
+def test_a_revoked_token_is_401_from_the_next_request_and_listed_without_its_secret(
+    api: Api,
+) -> None:
+    api.agencies()
+    r = api.post(
+        "/v1/tokens", {"agency_id": "soc-orebro", "actor_id": "tillfallig", "roles": ["staff"]}
+    )
+    assert r.status_code == 201, r.text
+    minted = r.json()
+    api.tokens["tillfallig"] = minted["token"]
+    assert minted["expires_at"]  # the default lifetime applies
+    assert api.get("/v1/agencies", "tillfallig").status_code == 200
+
+    assert api.post(f"/v1/tokens/{minted['id']}/revoke", {}, "anna").status_code == 403
+    r = api.post(f"/v1/tokens/{minted['id']}/revoke", {})
+    assert r.status_code == 200, r.text
+    assert r.json()["revoked_at"]
+    assert api.get("/v1/agencies", "tillfallig").status_code == 401
+    again = api.post(f"/v1/tokens/{minted['id']}/revoke", {})
+    assert (again.status_code, again.json()) == (200, r.json())
+
+    listed = api.get("/v1/tokens").json()["items"]
+    mine = [t for t in listed if t["id"] == minted["id"]]
+    assert mine == [r.json()]
+    assert set(mine[0]) == {"id", "agency_id", "actor_id", "roles", "expires_at", "revoked_at"}
+    assert minted["token"] not in api.get("/v1/tokens").text
+    assert api.post(f"/v1/tokens/{uuid.uuid4()}/revoke", {}).status_code == 404
+    trail = api.get("/v1/audit/actors/admin", "ida").json()["items"]
+    assert [e["type"] for e in trail if e["type"].startswith("token.")][-1] == "token.revoked"
+
+
+def test_a_token_that_has_already_expired_cannot_be_minted(api: Api) -> None:
+    api.agencies()
+    past = (api.clock.now - timedelta(minutes=1)).isoformat()
+    r = api.post(
+        "/v1/tokens",
+        {"agency_id": "soc-orebro", "actor_id": "x", "roles": ["staff"], "expires_at": past},
+    )
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["expires_at"]

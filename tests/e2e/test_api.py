@@ -158,6 +158,7 @@ def test_a_youth_of_15_needs_guardians_unless_a_maturity_assessment_is_recorded(
             "assessed_by": "anna",
             "assessed_at": api.clock.now.isoformat(),
             "rationale": "Samtal med den unge visar god förståelse.",
+            "outcome": "mature",
         },
     ).json()
     assert assessed["status"] == "active"

@@ -41,6 +41,7 @@ def disclose(api: Api, youth: str, who: str = "lars", expect: int = 201, **over:
         "youth_id": youth,
         "categories": ["school_attendance"],
         "purpose": "crime_prevention",
+        "situation": "network_meeting",
     }
     body.update(over)
     r = api.post("/v1/disclosures", body, who)
@@ -126,6 +127,7 @@ def outside_direction(api: Api) -> str:
         "directions": [{"from": "skola-x", "to": "soc-orebro"}],
         "categories": ["school_attendance"],
         "purposes": ["crime_prevention"],
+        "situations": ["network_meeting"],
     }
     consent(api, youth, scope=scope)
     past(api, youth, later(api, hours=1), "sara", to_agencies=["skola-x"])
@@ -206,13 +208,23 @@ def sig_continues(api: Api) -> str:
         api,
         youth,
         case_id=case,
-        scope={"agencies": ["soc-orebro", "polis-orebro"], "categories": ["police_incidents"]},
+        scope={
+            "agencies": ["soc-orebro", "polis-orebro"],
+            "categories": ["police_incidents"],
+            "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
+        },
     )
     consent(
         api,
         youth,
         case_id=case,
-        scope={"agencies": ["soc-orebro", "skola-x"], "categories": ["school_attendance"]},
+        scope={
+            "agencies": ["soc-orebro", "skola-x"],
+            "categories": ["school_attendance"],
+            "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
+        },
     )
     revoke(api, police, later(api, hours=1))
     later(api, hours=1)

@@ -131,6 +131,7 @@ def record(cli: Cli) -> Recorded:
                     "agencies": ["soc-orebro", "skola-x"],
                     "categories": ["school_attendance"],
                     "purposes": ["crime_prevention"],
+                    "situations": ["network_meeting"],
                 },
                 "obtained_at": ledger.now(),
             },
@@ -144,6 +145,7 @@ def record(cli: Cli) -> Recorded:
                 "youth_id": youth["id"],
                 "categories": ["school_attendance"],
                 "purpose": "crime_prevention",
+                "situation": "network_meeting",
             },
         )
         assert status == 201

@@ -78,6 +78,8 @@ def test_a_direction_outside_the_listed_directions_is_refused(api: Api) -> None:
         "agencies": ["soc-orebro", "skola-x"],
         "directions": [{"from": "skola-x", "to": "soc-orebro"}],
         "categories": ["school_attendance"],
+        "purposes": ["crime_prevention"],
+        "situations": ["network_meeting"],
     }
     youth, _ = adult_with_consent(api, scope=scope)
     assert api.check(youth)["allowed"] is True

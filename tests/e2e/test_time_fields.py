@@ -92,11 +92,17 @@ def examples(api: Api) -> dict[tuple[str, str], tuple[str, str, dict[str, Any] |
     ).json()["id"]
     now = "2026-03-02T09:00:00+01:00"
     later = "2026-09-02T09:00:00+02:00"
-    assessment = {"assessed_by": "anna", "assessed_at": now, "rationale": "Samtal med Kim."}
+    assessment = {
+        "assessed_by": "anna",
+        "assessed_at": now,
+        "rationale": "Samtal med Kim.",
+        "outcome": "mature",
+    }
     scope = {
         "agencies": ["soc-orebro", "skola-x"],
         "categories": ["school_attendance"],
         "purposes": ["crime_prevention"],
+        "situations": ["network_meeting"],
     }
     return {
         ("POST", "/v1/tokens"): (
@@ -172,8 +178,11 @@ def examples(api: Api) -> dict[tuple[str, str], tuple[str, str, dict[str, Any] |
                 "youth_id": youth,
                 "category": "school_attendance",
                 "purpose": "crime_prevention",
+                "situation": "network_meeting",
                 "at": now,
                 "known_at": now,
+                "concerns_others": True,
+                "others_consent": {"who": "Eva Andersson", "method": "oral", "obtained_at": now},
             },
         ),
         ("POST", "/v1/disclosures"): (
@@ -185,7 +194,10 @@ def examples(api: Api) -> dict[tuple[str, str], tuple[str, str, dict[str, Any] |
                 "youth_id": youth,
                 "categories": ["school_attendance"],
                 "purpose": "crime_prevention",
+                "situation": "network_meeting",
                 "occurred_at": now,
+                "concerns_others": True,
+                "others_consent": {"who": "Eva Andersson", "method": "oral", "obtained_at": now},
             },
         ),
         ("POST", "/v1/reviews"): ("ida", "/v1/reviews", {"since": now, "until": later}),

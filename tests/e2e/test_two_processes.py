@@ -87,6 +87,7 @@ def grant(api: Client, world: World) -> str:
             "agencies": ["soc-orebro", "skola-x"],
             "categories": ["school_attendance"],
             "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
         },
         "obtained_at": now(),
     }
@@ -95,7 +96,13 @@ def grant(api: Client, world: World) -> str:
     return str(granted["id"])
 
 
-QUESTION = {"from_agency": "skola-x", "to_agency": "soc-orebro", "category": "school_attendance"}
+QUESTION = {
+    "from_agency": "skola-x",
+    "to_agency": "soc-orebro",
+    "category": "school_attendance",
+    "purpose": "crime_prevention",
+    "situation": "network_meeting",
+}
 
 
 def check(api: Client, world: World) -> dict[str, Any]:
@@ -110,6 +117,7 @@ def disclose(api: Client, world: World, expect: int) -> dict[str, Any]:
         "youth_id": world.youth_id,
         "categories": ["school_attendance"],
         "purpose": "crime_prevention",
+        "situation": "network_meeting",
     }
     return dict(api.post("/v1/disclosures", body, "lars", expect))
 

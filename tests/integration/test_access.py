@@ -73,6 +73,7 @@ def test_a_coordinator_of_another_municipality_changes_nothing_about_the_youth(
             "agencies": ["soc-orebro", "skola-x"],
             "categories": ["school_attendance"],
             "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
         },
         "obtained_at": ledger.now(),
     }

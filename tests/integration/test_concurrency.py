@@ -179,6 +179,7 @@ def race_once(ledgers: list[Ledger], family: Family, consent_id: str, seed: int)
         "youth_id": family.youth_id,
         "categories": ["school_attendance"],
         "purpose": "crime_prevention",
+        "situation": "network_meeting",
     }
 
     def discloser(ledger: Ledger, who: str, jitter: random.Random) -> None:
@@ -300,6 +301,7 @@ def test_one_ledger_shared_by_threads_reads_and_writes_without_errors(
         "youth_id": family.youth_id,
         "categories": ["school_attendance"],
         "purpose": "crime_prevention",
+        "situation": "network_meeting",
     }
     tally = Tally()
     stop = threading.Event()
@@ -382,5 +384,7 @@ def ask_as(ledger: Ledger, request: Request, family: Family) -> dict[str, Any]:
             "to_agency": "soc-orebro",
             "youth_id": family.youth_id,
             "category": "school_attendance",
+            "purpose": "crime_prevention",
+            "situation": "network_meeting",
         },
     )

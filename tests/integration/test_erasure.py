@@ -69,14 +69,34 @@ class Erased:
 
 
 QUESTIONS: list[tuple[Any, dict[str, Any]]] = [
-    (SCHOOL, {"from_agency": "skola-x", "to_agency": "soc-orebro", "category": "family_situation"}),
-    (SCHOOL, {"from_agency": "skola-x", "to_agency": "soc-orebro", "category": "police_incidents"}),
+    (
+        SCHOOL,
+        {
+            "from_agency": "skola-x",
+            "to_agency": "soc-orebro",
+            "category": "family_situation",
+            "concerns_others": False,
+            "purpose": "crime_prevention",
+            "situation": "network_meeting",
+        },
+    ),
+    (
+        SCHOOL,
+        {
+            "from_agency": "skola-x",
+            "to_agency": "soc-orebro",
+            "category": "police_incidents",
+            "purpose": "crime_prevention",
+            "situation": "network_meeting",
+        },
+    ),
     (
         SOCIAL,
         {
             "from_agency": "soc-orebro",
             "to_agency": "polis-orebro",
             "category": "police_incidents",
+            "purpose": "crime_prevention",
             "provision": "osl-10-18a",
             "note": "villkoren prövade",
         },
@@ -122,6 +142,7 @@ def record_and_erase(ledger: Ledger, clock: Clock) -> Erased:
                 "agencies": ["soc-orebro", "skola-x"],
                 "categories": ["school_attendance", "family_situation"],
                 "purposes": ["crime_prevention"],
+                "situations": ["network_meeting"],
             },
             "obtained_at": ledger.now(),
         },
@@ -137,6 +158,8 @@ def record_and_erase(ledger: Ledger, clock: Clock) -> Erased:
             "youth_id": youth_id,
             "categories": ["family_situation"],
             "purpose": "crime_prevention",
+            "situation": "network_meeting",
+            "concerns_others": False,  # only the youth's own family situation
         },
     )
     assert status == 201, by_consent
@@ -148,6 +171,7 @@ def record_and_erase(ledger: Ledger, clock: Clock) -> Erased:
             "youth_id": youth_id,
             "categories": ["police_incidents"],
             "purpose": "crime_prevention",
+            "situation": "network_meeting",
             "basis": {"kind": "statutory", "provision": "osl-10-18a", "note": STATUTORY_NOTE},
         },
     )
@@ -452,6 +476,8 @@ def test_new_personal_data_about_an_erased_youth_is_refused_as_a_conflict_and_wr
                 "scope": {
                     "agencies": ["soc-orebro", "skola-x"],
                     "categories": ["school_attendance"],
+                    "purposes": ["crime_prevention"],
+                    "situations": ["network_meeting"],
                 },
                 "obtained_at": ledger.now(),
             },
@@ -487,6 +513,7 @@ def test_a_statutory_disclosure_with_a_note_about_an_erased_youth_is_refused_as_
                 "youth_id": erased.youth_id,
                 "categories": ["police_incidents"],
                 "purpose": "crime_prevention",
+                "situation": "network_meeting",
                 "basis": {"kind": "statutory", "provision": "osl-10-18a", "note": "ny anteckning"},
             },
         )

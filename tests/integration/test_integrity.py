@@ -79,6 +79,7 @@ def add_youth_with_consent(ledger: Ledger, clock: Clock, serial: int) -> None:
         "agencies": [agency_id for agency_id, _ in AGENCIES],
         "categories": ["school_attendance"],
         "purposes": ["crime_prevention"],
+        "situations": ["network_meeting"],
     }
     cmd: dict[str, Any] = {
         "youth_id": youth["id"],
@@ -106,6 +107,7 @@ def add_youth_with_consent(ledger: Ledger, clock: Clock, serial: int) -> None:
             "youth_id": youth["id"],
             "categories": ["school_attendance"],
             "purpose": "crime_prevention",
+            "situation": "network_meeting",
         },
     )
 

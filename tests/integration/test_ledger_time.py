@@ -129,6 +129,7 @@ def test_a_logged_check_names_the_version_and_the_moment_it_was_answered_on(
         "youth_id": family.youth_id,
         "category": "school_attendance",
         "purpose": "crime_prevention",
+        "situation": "network_meeting",
     }
     answer = second.check(STAFF, question)
 

@@ -111,6 +111,7 @@ def consent_command(ledger: Ledger, family: Family, **overrides: Any) -> dict[st
             "agencies": ["soc-orebro", "polis-orebro", "skola-x"],
             "categories": list(CATEGORIES),
             "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
         },
         "obtained_at": ledger.now(),
     }
@@ -158,6 +159,8 @@ def ask(ledger: Ledger, family: Family, category: str, to: str = "soc-orebro") -
             "to_agency": to,
             "youth_id": family.youth_id,
             "category": category,
+            "purpose": "crime_prevention",
+            "situation": "network_meeting",
         },
     )
 
@@ -173,6 +176,7 @@ def disclosure(family: Family, *categories: str, to: str = "soc-orebro") -> dict
         "youth_id": family.youth_id,
         "categories": list(categories or ["school_attendance"]),
         "purpose": "crime_prevention",
+        "situation": "network_meeting",
     }
 
 
@@ -433,6 +437,8 @@ BAD_CONSENTS = {
             "scope": {
                 "agencies": ["soc-orebro", "skola-x"],
                 "categories": ["school_attendance", "horoscope"],
+                "purposes": ["crime_prevention"],
+                "situations": ["network_meeting"],
             }
         },
         "scope.categories",
@@ -442,6 +448,8 @@ BAD_CONSENTS = {
             "scope": {
                 "agencies": ["soc-orebro", "nowhere-agency"],
                 "categories": ["school_attendance"],
+                "purposes": ["crime_prevention"],
+                "situations": ["network_meeting"],
             }
         },
         "scope.agencies",

@@ -89,14 +89,13 @@ def scopes(draw: st.DrawFn) -> dict[str, Any]:
     scope: dict[str, Any] = {
         "agencies": agencies,
         "categories": draw(subset(CATEGORIES, 1)),
-        "purposes": draw(subset(PURPOSES)),
+        # a consent names at least one purpose and one situation (version 1.1, issue 12)
+        "purposes": draw(subset(PURPOSES, 1)),
+        "situations": draw(subset(SITUATIONS, 1)),
     }
     directions = draw(directions_for(agencies))
     if directions is not None:
         scope["directions"] = directions
-    situations = draw(st.none() | subset(SITUATIONS, 1))
-    if situations is not None:
-        scope["situations"] = situations
     return scope
 
 
@@ -321,7 +320,12 @@ class World:
 
 
 def assessment(moment: datetime) -> dict[str, Any]:
-    return {"assessed_by": "co1", "assessed_at": moment, "rationale": "mogen att själv samtycka"}
+    return {
+        "assessed_by": "co1",
+        "assessed_at": moment,
+        "rationale": "mogen att själv samtycka",
+        "outcome": "mature",
+    }
 
 
 def build_world(

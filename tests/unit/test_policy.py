@@ -258,7 +258,12 @@ def grant(when: datetime, givers: str, *, assessed: bool = False) -> Fact:
         when,
         {
             "givers": [g.to_json() for g in givers_of(givers)],
-            "maturity_assessment": {"assessed_by": "co", "assessed_at": when, "rationale": "x"}
+            "maturity_assessment": {
+                "assessed_by": "co",
+                "assessed_at": when,
+                "rationale": "x",
+                "outcome": "mature",
+            }
             if assessed
             else None,
             "scope": {"agencies": ["soc-a", "pol-a"], "categories": ["school_attendance"]},
@@ -374,7 +379,7 @@ def test_a_signature_counts_from_when_it_was_obtained() -> None:
 def test_a_maturity_assessment_given_with_a_later_signature_lets_the_youth_consent_alone() -> None:
     born = date(2010, 1, 10)  # 16 on 2026-03-02
     guardians = [guardian("g1", "joint", added=EARLY), guardian("g2", "joint", added=EARLY)]
-    assessment = {"assessed_by": "co", "assessed_at": T, "rationale": "mogen"}
+    assessment = {"assessed_by": "co", "assessed_at": T, "rationale": "mogen", "outcome": "mature"}
     later = T + timedelta(days=2)
     facts = [
         grant(T, "Y"),

@@ -71,6 +71,7 @@ class World:
                 "agencies": ["soc-orebro", "polis-orebro", "skola-x"],
                 "categories": ["school_attendance", "family_situation"],
                 "purposes": ["crime_prevention"],
+                "situations": ["network_meeting"],
             },
             "obtained_at": self.clock.now,
         }
@@ -86,6 +87,7 @@ class World:
             "youth_id": youth,
             "categories": ["school_attendance"],
             "purpose": "crime_prevention",
+            "situation": "network_meeting",
         }
         cmd.update(over)
         status, body = self.ledger.disclose(who, cmd)
@@ -377,6 +379,7 @@ def test_sharing_against_the_direction_of_the_consent_is_outside_scope_direction
         "directions": [{"from": "skola-x", "to": "soc-orebro"}],
         "categories": ["school_attendance"],
         "purposes": ["crime_prevention"],
+        "situations": ["network_meeting"],
     }
     world.consent(youth, scope=scope)
     then = later(world.clock, hours=1)
@@ -553,6 +556,7 @@ def test_sharing_in_a_sig_case_after_the_police_consent_was_revoked_is_flagged(
             "agencies": ["soc-orebro", "polis-orebro"],
             "categories": ["police_incidents"],
             "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
         },
     )
     world.consent(
@@ -562,6 +566,7 @@ def test_sharing_in_a_sig_case_after_the_police_consent_was_revoked_is_flagged(
             "agencies": ["soc-orebro", "skola-x"],
             "categories": ["school_attendance"],
             "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
         },
     )
     world.revoke(police, later(world.clock, hours=1))
@@ -688,6 +693,7 @@ def _against_the_direction(world: World) -> str:
         "directions": [{"from": "skola-x", "to": "soc-orebro"}],
         "categories": ["school_attendance"],
         "purposes": ["crime_prevention"],
+        "situations": ["network_meeting"],
     }
     world.consent(youth, scope=scope)
     world.past(youth, later(world.clock, hours=1), SOCIAL, to_agencies=["skola-x"])
@@ -792,6 +798,7 @@ def _sig_after_the_police_consent(world: World) -> str:
             "agencies": ["soc-orebro", "polis-orebro"],
             "categories": ["police_incidents"],
             "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
         },
     )
     world.consent(youth, case_id=case["id"])
@@ -801,7 +808,36 @@ def _sig_after_the_police_consent(world: World) -> str:
     return youth
 
 
+def _statutory_assessment(world: World) -> str:
+    """OSL 10 kap. 2 §: "nödvändigt för att den utlämnande myndigheten ska kunna fullgöra sin
+    verksamhet" is the discloser's own judgement; a reviewer must see it (issue 12, item 5)."""
+    youth = world.youth()
+    basis = {"kind": "statutory", "provision": "osl-10-2", "note": "Behövs för vår utredning."}
+    world.disclose(youth, SOCIAL, to_agencies=["polis-orebro"], basis=basis)
+    return youth
+
+
+def _consent_without_purpose(world: World) -> str:
+    """A consent stored before version 1.1 required purposes and situations (seed 002: the consent
+    says "varför uppgifter behöver delas … i vilka situationer"): it covers nothing."""
+    youth = world.youth()
+    stored = world.ledger.check_scope
+
+    def old_rules(raw: dict[str, Any], field: str, *, whole: bool) -> dict[str, Any]:
+        return {**stored(raw, field, whole=False), "purposes": [], "situations": None}
+
+    world.ledger.check_scope = old_rules  # type: ignore[method-assign]
+    try:
+        world.consent(youth)
+    finally:
+        del world.ledger.check_scope
+    world.past(youth, later(world.clock, hours=1))
+    return youth
+
+
 STORIES = [
+    _statutory_assessment,
+    _consent_without_purpose,
     _late_full_revocation,
     _late_partial_revocation,
     _narrowed,
@@ -857,7 +893,9 @@ def test_the_stories_above_word_every_finding_code(clock: Clock) -> None:
 def test_every_finding_code_of_the_contract_has_a_severity() -> None:
     assert set(FINDING_CODES) == set(SEVERITY)
     assert set(SEVERITY.values()) <= {"violation", "deficiency", "notice"}
-    assert len(FINDING_CODES) == 19
+    assert (
+        len(FINDING_CODES) == 21
+    )  # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT
 
 
 # -- scope, summary and access ---------------------------------------------------------------

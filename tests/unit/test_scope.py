@@ -65,12 +65,14 @@ TABLE = [
         id="named purposes restrict",
     ),
     pytest.param(
-        scope(purposes=[]), [], ["purpose:crime_prevention", "purpose:support_planning"], [],
-        id="no purposes named: any purpose",
+        # Seeds 000/002/003: the consent says "varför uppgifter behöver delas … i vilka
+        # situationer"; one stored without them covers none (issue 12, item 2).
+        scope(purposes=[]), [], [], ["purpose:crime_prevention", "purpose:support_planning"],
+        id="no purposes named: no purpose",
     ),
     pytest.param(
-        scope(), [], ["situation:network_meeting", "situation:coordination"], [],
-        id="no situations named: any situation",
+        scope(), [], [], ["situation:network_meeting", "situation:coordination"],
+        id="no situations named: no situation",
     ),
     pytest.param(
         scope(situations=["network_meeting"]), [], ["situation:network_meeting"],
@@ -101,12 +103,13 @@ TABLE = [
     ),
     pytest.param(
         scope(purposes=[]), [("-", {"purposes": ["crime_prevention"]})],
-        ["purpose:support_planning"], ["purpose:crime_prevention"],
-        id="removing a purpose from any purpose leaves every other",
+        [], ["purpose:support_planning", "purpose:crime_prevention"],
+        id="removing a purpose from a consent naming none still covers none",
     ),
     pytest.param(
-        scope(), [("-", {"situations": ["network_meeting"]})], ["situation:coordination"],
-        ["situation:network_meeting"], id="removing a situation from any situation",
+        scope(), [("-", {"situations": ["network_meeting"]})], [],
+        ["situation:network_meeting", "situation:coordination"],
+        id="removing a situation from a consent naming none still covers none",
     ),
     pytest.param(
         scope(), [("-", {"purposes": ["crime_prevention"]})], [], ["purpose:crime_prevention"],
@@ -158,8 +161,8 @@ TABLE = [
     pytest.param(
         scope(purposes=[]),
         [("-", {"purposes": ["crime_prevention"]}), ("+", {"purposes": ["crime_prevention"]})],
-        ["purpose:crime_prevention", "purpose:support_planning"], [],
-        id="a purpose excluded from any purpose and affirmed again",
+        ["purpose:crime_prevention"], ["purpose:support_planning"],
+        id="an affirmed extension names the first purpose of a consent that named none",
     ),
     pytest.param(
         scope(), [("-", {"categories": ["school_attendance", "police_incidents"]})], [],
