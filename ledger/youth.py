@@ -208,6 +208,17 @@ class Youth(Aggregate):
         def apply(self, youth: Youth) -> None:
             youth.personal_number = self.personal_number
 
+    class RegistrationAttempted(Event):
+        """An agency that does not take part in the youth tried to register the youth's number
+        and was told the youth is registered (the contract's 409): it now knows that the youth
+        is known here, and the youth's coordinators are told so."""
+
+        def apply(self, youth: Youth) -> None:
+            youth.registration_attempts = (
+                *youth.registration_attempts,
+                self.fact("registration_attempted", None, {}),
+            )
+
     class Erased(Event):
         reason: str
 
@@ -241,6 +252,7 @@ class Youth(Aggregate):
         self.disclosures: dict[str, Disclosure] = {}
         self.erased: Fact | None = None
         self.registered_by = ""  # the agency that registered the youth (set by Registered)
+        self.registration_attempts: tuple[Fact, ...] = ()
 
     # -- commands -------------------------------------------------------------------------
     @classmethod
@@ -382,6 +394,9 @@ class Youth(Aggregate):
     ) -> None:
         event_class = self.DisclosureRecorded if accepted else self.DisclosureRefused
         self._trigger(event_class, actor, now, disclosure_id=disclosure_id, body=body)
+
+    def note_registration_attempt(self, *, actor: Actor, now: datetime) -> None:
+        self._trigger(self.RegistrationAttempted, actor, now)
 
     def erase(self, *, reason: str, actor: Actor, now: datetime) -> None:
         if self.erased is not None:

@@ -46,6 +46,7 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
         agencies.update([d.data["from_agency"], *d.data["to_agencies"]])
     for state in states.values():
         agencies.update(state.granted.data["scope"]["agencies"])
+    agencies.update(f.agency_id for f in youth.registration_attempts)
     return {
         "youth": {
             "id": str(youth.id),
@@ -74,6 +75,11 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
             if f.kind in (REVOKED, PARTIALLY_REVOKED)
         ],
         "refused_attempts": [_attempt(d) for d in refused],
+        # Each agency that learned the youth is registered here by trying to register them.
+        "registration_attempts": [
+            {"agency_id": f.agency_id, "at": iso(f.recorded_at)}
+            for f in youth.registration_attempts
+        ],
         "agencies": {a: _agency(ledger, a) for a in sorted(agencies)},
         "categories": {
             c.id: {"label_sv": c.label_sv, "label_en": c.label_en}

@@ -9,6 +9,7 @@ from typing import Any
 from ledger import access
 from ledger.access import require_role
 from ledger.application import Outcome, Request
+from ledger.consent import Fact
 from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
 from ledger.identity import InvalidPersonalNumber, PersonalNumber, parse_personal_number
 from ledger.personal import Personal, reveal
@@ -24,6 +25,19 @@ CUSTODY = ("joint", "sole")
 def formatted_number(item: Personal | None) -> str | None:
     digits = reveal(item)
     return None if digits is None else f"{digits[:8]}-{digits[8:]}"
+
+
+def registration_alert(fact: Fact) -> dict[str, Any]:
+    return {
+        "code": "REGISTRATION_ATTEMPTED",
+        "message": (
+            f"{fact.agency_id} tried to register this youth and was told that the youth is "
+            "registered here."
+        ),
+        "at": iso(fact.recorded_at),
+        "agency_id": fact.agency_id,
+        "actor_id": fact.actor_id,
+    }
 
 
 class YouthUseCases(RegistryUseCases):
@@ -59,8 +73,6 @@ class YouthUseCases(RegistryUseCases):
             digits = parsed.digits
             key, existing = self.number_owner(digits)
             if existing is not None:
-                # The answer tells the caller that the youth is known: that is a read.
-                self.log_access(request.actor, "register_existing", existing)
                 raise AlreadyExists("a youth with this personal number is registered", existing)
             youth = Youth.register(
                 youth_id=uuid.uuid4(),
@@ -78,7 +90,27 @@ class YouthUseCases(RegistryUseCases):
             }
             return Outcome((youth,), 201, body, lookups=((key, str(youth.id)),))
 
-        return self.execute(request, command)
+        try:
+            return self.execute(request, command)
+        except AlreadyExists as known:
+            self.registered_already(request, known.existing_id)
+            raise
+
+    def registered_already(self, request: Request, youth_id: str) -> None:
+        """The 409 tells the caller that the youth is known: that is a read, logged as one, and
+        an agency that did not take part is shown to the youth's coordinators (issue 11)."""
+        self.log_access(request.actor, "register_existing", youth_id)
+        youth = self.youth(youth_id)
+        if youth.erased is not None or access.takes_part(youth, request.actor.agency_id):
+            return
+
+        def command() -> Outcome:
+            youth = self.youth(youth_id, for_update=True)
+            youth.note_registration_attempt(actor=request.actor, now=self.now())
+            return Outcome((youth,), 409, None)
+
+        # Not under the caller's Idempotency-Key, which answers the 409 and not this record.
+        self.execute(Request(request.actor), command)
 
     def correct_personal_number(
         self, request: Request, youth_id: str, *, personal_number: str, reason: str
@@ -142,6 +174,7 @@ class YouthUseCases(RegistryUseCases):
                 self.case_json(youth, c, now, with_alerts=False) for c in youth.cases.values()
             ],
             "consents": [{"id": c.consent_id, "status": c.status(now)} for c in consents],
+            "alerts": [registration_alert(f) for f in youth.registration_attempts],
         }
 
     def read_youth(self, request: Request, youth_id: str) -> dict[str, Any]:

@@ -178,6 +178,32 @@ def test_a_malmo_school_finds_only_the_id_and_birth_date(api: Api, malmo: dict[s
     assert full[0]["guardians"]
 
 
+def test_a_registration_refused_as_a_duplicate_is_shown_to_the_youths_coordinators(
+    api: Api, malmo: dict[str, Any]
+) -> None:
+    number = personal_number("20120315", "124")
+    r = api.post("/v1/youths", {"personal_number": number, "name": "Kim"}, "mia")
+    assert r.status_code == 409 and r.json()["existing_id"] == malmo["youth"]
+    assert api.get(f"/v1/youths/{malmo['youth']}", "mia").status_code == 403
+    alerts = api.get(f"/v1/youths/{malmo['youth']}", "anna").json()["alerts"]
+    assert [(a["code"], a["agency_id"]) for a in alerts] == [
+        ("REGISTRATION_ATTEMPTED", "soc-malmo")
+    ]
+    extract = api.get(f"/v1/youths/{malmo['youth']}/register-extract", "anna").json()
+    assert [a["agency_id"] for a in extract["registration_attempts"]] == ["soc-malmo"]
+    trail = api.get("/v1/audit/agencies/soc-malmo", "ida").json()["items"]
+    assert "access.register_existing" in [e["type"] for e in trail]
+
+
+def test_an_agency_taking_part_that_registers_again_raises_no_alert(
+    api: Api, malmo: dict[str, Any]
+) -> None:
+    number = personal_number("20120315", "124")
+    r = api.post("/v1/youths", {"personal_number": number, "name": "Kim"}, "anna")
+    assert r.status_code == 409
+    assert api.get(f"/v1/youths/{malmo['youth']}", "anna").json()["alerts"] == []
+
+
 # -- tokens ------------------------------------------------------------------------------------
 def test_a_revoked_token_is_401_from_the_next_request_and_listed_without_its_secret(
     api: Api,

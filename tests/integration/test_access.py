@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ledger.errors import Forbidden, Invalid
+from ledger.errors import AlreadyExists, Forbidden, Invalid
 from ledger.service import Ledger
 from tests.conftest import ADMIN, Clock, as_actor
 from tests.integration.test_scenarios import (
@@ -156,3 +156,22 @@ def test_an_admin_does_no_coordinator_work_and_reads_no_personal_data(
         ledger, lambda: ledger.register_youth(ADMIN, personal_number="20120315-1244", name=None)
     )
     refused_and_nothing_written(ledger, lambda: ledger.read_youth(ADMIN, family.youth_id))
+
+
+def test_a_duplicate_registration_by_an_agency_without_part_is_recorded_for_the_coordinators(
+    ledger: Ledger, orebro: tuple[Family, str, str]
+) -> None:
+    """Issue 11: the 409 tells the caller that the youth is known, so it is logged as a read and
+    shown to the youth's coordinators; a second attempt is a second record."""
+    family, _, _ = orebro
+    for _ in range(2):
+        with pytest.raises(AlreadyExists):
+            ledger.register_youth(MALMO_COORD, personal_number=family.number.dashed, name=None)
+    youth = ledger.read_youth(COORD, family.youth_id)
+    assert [a["agency_id"] for a in youth["alerts"]] == ["soc-malmo", "soc-malmo"]
+    size = tree_size(ledger)
+    with pytest.raises(AlreadyExists):
+        ledger.register_youth(COORD, personal_number=family.number.dashed, name=None)
+    assert ledger.read_youth(COORD, family.youth_id)["alerts"] == youth["alerts"]
+    # the read of the duplicate itself is logged, the youth's stream is not touched
+    assert tree_size(ledger) > size
