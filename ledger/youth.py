@@ -24,7 +24,10 @@ from ledger.consent import (
 )
 from ledger.errors import Conflict, Invalid, NotFound
 from ledger.personal import ERASED, Personal, erase_all
-from ledger.timeutil import iso
+from ledger.timeutil import iso, turns
+
+# Föräldrabalken 6 kap. 2 §: custody lasts until the child turns 18; no custody begins later.
+CUSTODY_ENDS_AT_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,7 @@ class Youth(Aggregate):
         actor: Actor,
         now: datetime,
     ) -> None:
+        self.check_custody(custody, effective_at)
         self._trigger(
             self.GuardianAdded,
             actor,
@@ -316,6 +320,28 @@ class Youth(Aggregate):
             custody=custody,
             effective_at=effective_at,
         )
+
+    def check_custody(self, custody: str, effective_at: datetime) -> None:
+        """Records that contradict themselves (issue 12; API.md 1.1): a `sole` guardian has sole
+        custody (FB 6 kap. 3 §), so one cannot stand beside another current guardian, nor another
+        beside a sole one: end the first one's custody first. Custody ends at 18 (FB 6 kap. 2 §),
+        so a guardian whose custody would begin on or after the 18th birthday is no guardian; one
+        registered while the youth was a minor stays in the history and lapses at 18."""
+        if effective_at >= turns(self.birth_date, CUSTODY_ENDS_AT_AGE):
+            raise Invalid.field(
+                "effective_at", "is on or after the youth's 18th birthday, when custody ends"
+            )
+        current = [
+            g
+            for g in self.guardians.values()
+            if g.ended is None or g.ended.effective_at > effective_at
+        ]
+        if current and (custody == "sole" or any(g.custody == "sole" for g in current)):
+            raise Invalid.field(
+                "custody",
+                "a sole guardian cannot stand beside another current guardian: end the first "
+                "one's custody first",
+            )
 
     def end_guardian(
         self,

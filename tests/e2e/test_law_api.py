@@ -213,3 +213,27 @@ def test_information_about_someone_else_needs_that_persons_consent(law_api: Api)
     assert {c["id"] for c in catalogue["categories"] if c["concerns_others"]} == {
         "family_situation"
     }
+
+
+# -- records that contradict themselves: guardians ----------------------------------------------
+def test_a_sole_guardian_beside_another_or_custody_from_18_is_422_and_writes_nothing(
+    law_api: Api,
+) -> None:
+    """API.md 1.1; Föräldrabalken 6 kap. 2–3 §§: sole custody stands alone, custody ends at 18."""
+    api = law_api
+    youth = api.youth("20100101")
+    api.guardian(youth, "Mamma", "joint")
+    r = api.post(f"/v1/youths/{youth}/guardians", {"name": "Pappa", "custody": "sole"}, "anna")
+    assert r.status_code == 422, r.text
+    assert "custody" in r.text
+    adult = api.youth("20040101", serial="124")
+    r = api.post(
+        f"/v1/youths/{adult}/guardians",
+        {"name": "Sen", "custody": "joint", "effective_at": "2022-06-01T00:00:00Z"},
+        "anna",
+    )
+    assert r.status_code == 422, r.text
+    assert "effective_at" in r.text
+    guardians = api.get(f"/v1/youths/{youth}", "anna").json()["guardians"]
+    assert [g["name"] for g in guardians] == ["Mamma"]
+    assert api.get(f"/v1/youths/{adult}", "anna").json()["guardians"] == []

@@ -439,3 +439,51 @@ def test_a_documented_disclosure_about_others_without_their_consent_has_no_basis
     assert finding["code"] == "NO_BASIS"
     assert "others it concerned had not consented" in finding["message"]
     assert load_catalogue().concerns_others("family_situation") is True
+
+
+# -- records that contradict themselves: guardians (issue 12; API.md 1.1) ---------------------
+# Föräldrabalken 6 kap. 2 § (custody lasts until 18) and 3 § (sole or joint custody).
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        pytest.param("sole", "joint", id="another beside a sole guardian"),
+        pytest.param("joint", "sole", id="a sole guardian beside another"),
+        pytest.param("sole", "sole", id="a second sole guardian"),
+    ],
+)
+def test_a_sole_guardian_beside_another_current_guardian_is_invalid(
+    world: World, first: str, second: str
+) -> None:
+    youth = world.youth("20100101")
+    world.guardian(youth, first)
+    with pytest.raises(Invalid) as refused:
+        world.guardian(youth, second)
+    assert [f for f, _ in refused.value.errors] == ["custody"]
+
+
+def test_a_sole_guardian_may_follow_one_whose_custody_ended(world: World, clock: Clock) -> None:
+    youth = world.youth("20100101")
+    first = world.guardian(youth, "sole")
+    world.ledger.end_guardian(
+        COORDINATOR, youth, first, reason="vårdnaden flyttad", effective_at=clock.now
+    )
+    _, body = world.ledger.add_guardian(
+        COORDINATOR, youth, name="Ny", personal_number=None, custody="sole", effective_at=clock.now
+    )
+    assert body["custody"] == "sole"
+
+
+def test_custody_that_would_begin_on_or_after_the_18th_birthday_is_invalid(
+    world: World, clock: Clock
+) -> None:
+    youth = world.youth("20060101")
+    with pytest.raises(Invalid) as refused:
+        world.ledger.add_guardian(
+            COORDINATOR,
+            youth,
+            name="Förälder",
+            personal_number=None,
+            custody="joint",
+            effective_at=datetime(2024, 1, 1, tzinfo=UTC),
+        )
+    assert [f for f, _ in refused.value.errors] == ["effective_at"]
