@@ -37,7 +37,7 @@ from ledger.rules import (
     Decision,
     Question,
     consent_reasons,
-    sig_consents_lost,
+    sig_police_basis,
 )
 from ledger.service import Ledger
 from ledger.timeutil import age_on
@@ -46,6 +46,7 @@ from projections.findings import (
     CONDITIONS,
     DATED,
     JUDGEMENTS,
+    LOST_CAUSES,
     NOTE_MISSING,
     REST_OF_CONSENT,
     SCOPE_CODES,
@@ -106,7 +107,7 @@ class YouthReview:
             findings += self.consent_basis(d)
             findings += self.third_party(d, as_now)
             label = "consent" if as_now is not None and as_now.allowed else "none"
-        findings += self.sig_after_police_revocation(d)
+        findings += self.sig_basis_findings(d)
         entry = {
             **d.summary(),
             "youth_id": self.youth_id,
@@ -494,8 +495,8 @@ class YouthReview:
         )
         return [self.finding("STATUTORY_ASSESSMENT", said, d)]
 
-    # -- SIG: the intervention must end when consent covering social services ↔ police goes ---
-    def sig_after_police_revocation(self, d: Disclosure) -> list[Finding]:
+    # -- SIG: the intervention rests on a consent between social services and police ---------
+    def sig_basis_findings(self, d: Disclosure) -> list[Finding]:
         at = d.fact.effective_at
         data = d.fact.data
         involved = {data["from_agency"], *data["to_agencies"]}
@@ -507,10 +508,19 @@ class YouthReview:
                 continue
             kinds = self.ledger.agency_kinds(list(case.agencies), "agencies")
             states = self.states(at=at, known_at=self.now).values()
-            for state in sig_consents_lost(case, kinds, states):
-                cid = state.consent_id
+            basis = sig_police_basis(case, kinds, states, at)
+            if basis.never_held:
+                said = say("SIG_WITHOUT_POLICE_CONSENT", case=case.case_id, at=at)
+                findings.append(self.finding("SIG_WITHOUT_POLICE_CONSENT", said, d))
+            for lost in basis.lost:
+                cid = lost.consent_id
                 said = say(
-                    "SIG_CONTINUES_AFTER_POLICE_REVOCATION", case=case.case_id, at=at, consent=cid
+                    "SIG_CONTINUES_AFTER_POLICE_REVOCATION",
+                    case=case.case_id,
+                    at=at,
+                    consent=cid,
+                    cause=LOST_CAUSES[lost.cause],
+                    since=lost.since,
                 )
                 findings.append(self.finding("SIG_CONTINUES_AFTER_POLICE_REVOCATION", said, d, cid))
         return findings

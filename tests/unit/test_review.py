@@ -808,6 +808,32 @@ def _sig_after_the_police_consent(world: World) -> str:
     return youth
 
 
+def _sig_without_police_consent(world: World) -> str:
+    """Seed 004: SIG needs the person's consent to lift secrecy between social services and police;
+    the school shares inside a SIG case that never had it."""
+    youth = world.youth()
+    _, case = world.ledger.open_case(
+        COORDINATOR,
+        youth_id=youth,
+        form="SIG",
+        agencies=["soc-orebro", "polis-orebro", "skola-x"],
+        coordinator_actor_id=None,
+    )
+    world.consent(
+        youth,
+        case_id=case["id"],
+        scope={
+            "agencies": ["soc-orebro", "skola-x"],
+            "categories": ["school_attendance"],
+            "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
+        },
+    )
+    later(world.clock, hours=1)
+    world.disclose(youth)
+    return youth
+
+
 def _statutory_assessment(world: World) -> str:
     """OSL 10 kap. 2 §: "nödvändigt för att den utlämnande myndigheten ska kunna fullgöra sin
     verksamhet" is the discloser's own judgement; a reviewer must see it (issue 12, item 5)."""
@@ -853,6 +879,7 @@ STORIES = [
     _statutory_and_annulled,
     _unknown_provision,
     _sig_after_the_police_consent,
+    _sig_without_police_consent,
 ]
 SENTENCE = re.compile(r"[A-ZÅÄÖ][^\n]*[.]")
 
@@ -893,9 +920,8 @@ def test_the_stories_above_word_every_finding_code(clock: Clock) -> None:
 def test_every_finding_code_of_the_contract_has_a_severity() -> None:
     assert set(FINDING_CODES) == set(SEVERITY)
     assert set(SEVERITY.values()) <= {"violation", "deficiency", "notice"}
-    assert (
-        len(FINDING_CODES) == 21
-    )  # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT
+    # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT, SIG_WITHOUT_POLICE_CONSENT
+    assert len(FINDING_CODES) == 22
 
 
 # -- scope, summary and access ---------------------------------------------------------------
