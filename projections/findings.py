@@ -37,6 +37,8 @@ SEVERITY = {
     "ORAL_WITHOUT_NOTES": DEFICIENCY,
     "WRITTEN_WITHOUT_FORM_REFERENCE": DEFICIENCY,
     "NOT_INFORMED_OF_REVOCATION": DEFICIENCY,
+    # Seed 004: "Lämna en kopia på påskriven samtyckesblankett till individen".
+    "COPY_NOT_GIVEN": DEFICIENCY,
     "LATE_REGISTRATION": DEFICIENCY,
     "SIG_CONTINUES_AFTER_POLICE_REVOCATION": VIOLATION,
     "UNKNOWN_PROVISION": DEFICIENCY,
@@ -263,6 +265,11 @@ WORDING: dict[str, tuple[str, str]] = {
         "Nothing records that the givers of consent {consent} were told they may revoke it.",
         "Det finns inget som visar att de som lämnade samtycke {consent} fick veta att de kan "
         "återkalla det.",
+    ),
+    "COPY_NOT_GIVEN": (
+        "Nothing records that the person was given a copy of the signed form of consent {consent}.",
+        "Det finns inget som visar att den enskilde fick en kopia av den undertecknade "
+        "blanketten för samtycke {consent}.",
     ),
     "SIG_CONTINUES_AFTER_POLICE_REVOCATION": (
         "SIG case {case} went on sharing on {at} after consent {consent} had stopped covering "

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ledger.consent import (
+    ANNULLED,
     EXTENDED,
     GRANTED,
     PARTIALLY_REVOKED,
@@ -526,14 +527,20 @@ class YouthReview:
         return findings
 
     # -- the consents the reviewed disclosures rested on --------------------------------------
-    def consent_findings(self) -> list[Finding]:
+    def consent_findings(self, in_scope: Iterable[str] = ()) -> list[Finding]:
+        """The findings on the consents the reviewed disclosures rested on, and the documentation
+        of every other consent in scope, used or not (issue 12: a review "lists every
+        deficiently documented consent in scope")."""
         days = timedelta(days=self.ledger.policy.late_registration_days)
         findings = []
-        for cid, disclosures in self.relied.items():
+        for cid in dict.fromkeys([*self.relied, *in_scope]):
             facts = self.youth.consents.get(cid) or []
             if not facts:
                 continue
-            ids = list(dict.fromkeys(disclosures))
+            relied = cid in self.relied
+            if not relied and any(f.kind == ANNULLED for f in facts):
+                continue  # entered in error and never relied on: nothing to document
+            ids = list(dict.fromkeys(self.relied.get(cid, [])))
 
             def add(code: str, said: Words, cid: str = cid, ids: list[str] = ids) -> None:
                 findings.append(Finding.of(code, said, self.youth_id, None, cid, ids))
@@ -541,6 +548,10 @@ class YouthReview:
             grant = facts[0].data
             if not grant.get("informed_of_revocation"):
                 add("NOT_INFORMED_OF_REVOCATION", say("NOT_INFORMED_OF_REVOCATION", consent=cid))
+            # Seed 004: "Lämna en kopia på påskriven samtyckesblankett till individen" (a signed
+            # form, so a written consent).
+            if grant.get("method") == "written" and not grant.get("copy_given"):
+                add("COPY_NOT_GIVEN", say("COPY_NOT_GIVEN", consent=cid))
             for f in facts:
                 subject = phrase(SUBJECTS[f.kind], consent=cid) if f.kind in SUBJECTS else None
                 if subject is None:
@@ -556,7 +567,7 @@ class YouthReview:
                         said = say("WRITTEN_WITHOUT_FORM_REFERENCE", subject=subject)
                         add("WRITTEN_WITHOUT_FORM_REFERENCE", said)
                 late = f.recorded_at - f.effective_at
-                if late > days:
+                if relied and late > days:
                     said = say(
                         "LATE_REGISTRATION",
                         subject=subject,
@@ -568,12 +579,13 @@ class YouthReview:
                     add("LATE_REGISTRATION", said)
         return findings
 
-    def consents_without_purpose(self) -> list[Finding]:
-        """Every consent of the youth, used or not, that names no purpose or no situation as it
-        stands now: it covers nothing (seeds 000/002/003; ledger/scope.py)."""
+    def consents_without_purpose(self, in_scope: Iterable[str] = ()) -> list[Finding]:
+        """Every consent relied on or in scope, used or not, that names no purpose or no situation
+        as it stands now: it covers nothing (seeds 000/002/003; ledger/scope.py)."""
         findings = []
-        for cid, facts in self.youth.consents.items():
-            state = self.folded(cid, facts, self.now)
+        for cid in dict.fromkeys([*self.relied, *in_scope]):
+            facts = self.youth.consents.get(cid) or []
+            state = self.folded(cid, facts, self.now) if facts else None
             if state is None or state.annulled is not None:
                 continue
             # None: never named (a revocation that took the last one away leaves an empty set)

@@ -304,3 +304,24 @@ def test_sig_from_opening_without_a_police_consent_to_closing_with_a_reason(law_
     assert body["closed_reason_code"] == "police_consent_lost"
     assert [a["code"] for a in body["closed_answering"]] == ["SIG_POLICE_CONSENT_REVOKED"]
     assert body["alerts"] == []
+
+
+# -- documentation: every deficient consent in scope, and `documentation: require` ----------------
+def test_a_review_lists_unused_deficient_consents_and_require_refuses_them(law_api: Api) -> None:
+    """Issue 12: documentation stays a warning at registration, the review lists every
+    deficiently documented consent in scope, used or not (COPY_NOT_GIVEN: seed 004, "Lämna en
+    kopia på påskriven samtyckesblankett till individen"), and a deployment may require it."""
+    api = law_api
+    youth = api.youth("20060101")
+    warned = api.consent(youth, [{"party": "youth"}], copy_given=False, form_reference=None)
+    assert warned.status_code == 201, warned.text
+    assert any("copy_given" in w for w in warned.json()["warnings"])
+    found = {(f["code"], f["consent_id"]) for f in review(api, youth_id=youth)["findings"]}
+    cid = warned.json()["id"]
+    assert found == {("COPY_NOT_GIVEN", cid), ("WRITTEN_WITHOUT_FORM_REFERENCE", cid)}
+    api.client.app.state.ledger.documentation = "require"  # LEDGER_DOCUMENTATION=require
+    before = len(consents_of(api, youth))
+    refused = api.consent(youth, [{"party": "youth"}], method="oral", form_reference=None)
+    assert refused.status_code == 422, refused.text
+    assert "notes" in refused.text
+    assert len(consents_of(api, youth)) == before

@@ -652,3 +652,14 @@ def test_the_close_reasons_of_the_contract_are_the_ledgers() -> None:
 
     literal = CloseCaseIn.model_fields["reason_code"].annotation
     assert set(get_args(get_args(literal)[0])) == set(CLOSE_REASONS)
+
+
+def test_documentation_is_warn_by_default_and_only_warn_or_require() -> None:
+    from api.settings import Settings, SettingsError
+
+    assert Settings.from_env({}, dotenv=None).documentation == "warn"
+    assert Settings.from_env({"LEDGER_DOCUMENTATION": "require"}, dotenv=None).documentation == (
+        "require"
+    )
+    with pytest.raises(SettingsError):
+        Settings.from_env({"LEDGER_DOCUMENTATION": "strict"}, dotenv=None)
