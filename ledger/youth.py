@@ -75,7 +75,21 @@ class Disclosure:
             "occurred_at": iso(self.fact.effective_at),
             "recorded_at": iso(self.fact.recorded_at),
             "retrospective": bool(data.get("retrospective")),
+            # Whether it concerned others, and how their consent was obtained; who they are stays
+            # out of every view (they are not party to the youth's record). None: not recorded.
+            "concerns_others": data.get("concerns_others"),
+            "others_consent": _others_consent(data.get("others_consent")),
         }
+
+
+def _others_consent(raw: Any) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    obtained_at = raw.get("obtained_at")
+    return {
+        "method": raw.get("method"),
+        "obtained_at": iso(obtained_at) if isinstance(obtained_at, datetime) else obtained_at,
+    }
 
 
 class Youth(Aggregate):

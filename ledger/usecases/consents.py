@@ -96,6 +96,16 @@ class ConsentUseCases(YouthUseCases):
         unknown = [c for c in categories if c not in self.catalogue.category_ids]
         if unknown:
             errors.append((f"{field}.categories", f"unknown categories: {', '.join(unknown)}"))
+        # What a consent names must mean the same to every agency: the catalogue's purposes and
+        # situations (a request may still ask about any purpose; none is covered unless named).
+        for key, entries in (
+            ("purposes", self.catalogue.purposes),
+            ("situations", self.catalogue.situations),
+        ):
+            known = {e.id for e in entries}
+            unknown = [v for v in raw.get(key) or [] if v not in known]
+            if unknown:
+                errors.append((f"{field}.{key}", f"unknown {key}: {', '.join(unknown)}"))
         directions = raw.get("directions")
         if directions is not None:
             for i, d in enumerate(directions):

@@ -210,6 +210,9 @@ def test_information_about_someone_else_needs_that_persons_consent(law_api: Api)
     shown = api.get(f"/v1/disclosures?youth_id={youth}", "ida").json()
     items = shown["items"] if isinstance(shown, dict) else shown
     assert [d["id"] for d in items] == [made]
+    assert items[0]["concerns_others"] is True
+    assert items[0]["others_consent"]["method"] == mother["method"]
+    assert "Eva" not in shown.__repr__() and "who" not in items[0]["others_consent"]
     catalogue = api.get("/v1/catalogue", "ida").json()
     assert {c["id"] for c in catalogue["categories"] if c["concerns_others"]} == {
         "family_situation"
@@ -325,3 +328,18 @@ def test_a_review_lists_unused_deficient_consents_and_require_refuses_them(law_a
     assert refused.status_code == 422, refused.text
     assert "notes" in refused.text
     assert len(consents_of(api, youth)) == before
+
+
+def test_a_purpose_outside_the_catalogue_is_422_naming_the_field(law_api: Api) -> None:
+    api = law_api
+    youth = api.youth("20060101")
+    scope = {
+        "agencies": ["soc-orebro", "skola-x"],
+        "categories": ["school_attendance"],
+        "purposes": ["whatever_helps"],
+        "situations": ["network_meeting"],
+    }
+    r = api.consent(youth, [{"party": "youth"}], scope=scope)
+    assert r.status_code == 422, r.text
+    assert "scope.purposes" in r.text
+    assert consents_of(api, youth) == []

@@ -663,3 +663,21 @@ def test_documentation_is_warn_by_default_and_only_warn_or_require() -> None:
     )
     with pytest.raises(SettingsError):
         Settings.from_env({"LEDGER_DOCUMENTATION": "strict"}, dotenv=None)
+
+
+def test_a_consent_names_purposes_and_situations_of_the_catalogue(world: World) -> None:
+    """Seeds 000/002/003: the consent says why and in which situations; a word that only the
+    registering agency understands covers nothing for the others, so it is refused."""
+    youth = world.youth()
+    with pytest.raises(Invalid) as refused:
+        world.consent(
+            youth,
+            scope={
+                "agencies": ["soc-orebro", "skola-x"],
+                "categories": ["school_attendance"],
+                "purposes": ["crime_prevention", "allt möjligt"],
+                "situations": ["på stan"],
+            },
+        )
+    assert sorted(f for f, _ in refused.value.errors) == ["scope.purposes", "scope.situations"]
+    assert world.ledger.youth(youth).consents == {}
