@@ -162,3 +162,11 @@ def feed_knows_case(agency_id: str, case: Case) -> bool:
 def feed_knows_disclosure(agency_id: str, disclosure: Disclosure) -> bool:
     data = disclosure.fact.data
     return agency_id == data["from_agency"] or agency_id in data["to_agencies"]
+
+
+def may_see_disclosure(actor: Actor, youth: Youth, disclosure: Disclosure) -> bool:
+    """The rule of `disclosures.list` for one disclosure: the agencies that made or received it,
+    and whoever may review the youth (an auditor, a coordinator taking part)."""
+    if not may_role(actor, "disclosures.list"):
+        return False
+    return may(actor, "youth.review", youth) or feed_knows_disclosure(actor.agency_id, disclosure)
