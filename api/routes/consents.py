@@ -60,7 +60,12 @@ def read_consent(
 ) -> Any:
     if wants_fhir(accept):
         return fhir(read_consent_fhir(ledger, ctx, consent_id))
-    return ledger.read_consent(ctx, consent_id)
+    body = ledger.read_consent(ctx, consent_id)
+    body["links"] = {  # issue 17: the person's receipt and the FHIR view
+        "receipt": f"/v1/consents/{consent_id}/receipt",
+        "fhir": f"/v1/consents/{consent_id}/fhir",
+    }
+    return body
 
 
 @router.post(
