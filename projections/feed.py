@@ -21,8 +21,9 @@ from typing import Any
 
 from ledger import access
 from ledger.actor import Actor
-from ledger.consent import Fact, fold
-from ledger.errors import Invalid
+from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, fold
+from ledger.errors import Invalid, LedgerError
+from ledger.rules import sig_consents_lost
 from ledger.service import Ledger
 from ledger.store.tables import AuditRow
 from ledger.timeutil import iso, stamp, unstamp
@@ -42,8 +43,10 @@ EVENT_TYPES = {
     "youth.disclosure_recorded": "disclosure.recorded",
     "youth.disclosure_refused": "disclosure.refused",
 }
-EXPIRED, LAPSED = "expired", "lapsed"
+EXPIRED, LAPSED, ALERT = "expired", "lapsed", "alert"
+SIG_POLICE_CONSENT_REVOKED = "SIG_POLICE_CONSENT_REVOKED"
 _EVENT_CURSOR = re.compile(r"-1|\d{1,18}")
+_ALERT_CURSOR = re.compile(r"(\d{1,18})\+([A-Za-z0-9-]{1,64})")
 _TIME_CURSOR = re.compile(
     r"(\d{1,18})~(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)~(expired|lapsed)~([A-Za-z0-9-]{1,64})"
 )
@@ -51,19 +54,21 @@ _TIME_CURSOR = re.compile(
 
 @dataclass(frozen=True, order=True)
 class Key:
-    """An item's place: the event at `position` (rank 1), or a fact of time just before it
-    (rank 0), those ordered by moment and consent."""
+    """An item's place: the event at `position` (rank 1); a fact of time just before it (rank 0),
+    those ordered by moment and consent; an alert that event raised on a case (rank 2)."""
 
     position: int
     rank: int = 1
     moment: str = ""
     kind: str = ""
-    consent_id: str = ""
+    ref: str = ""  # the consent of a fact of time, the case of an alert
 
     def cursor(self) -> str:
         if self.rank == 1:
             return str(self.position)
-        return f"{self.position}~{self.moment}~{self.kind}~{self.consent_id}"
+        if self.rank == 2:
+            return f"{self.position}+{self.ref}"
+        return f"{self.position}~{self.moment}~{self.kind}~{self.ref}"
 
 
 START = Key(-1)
@@ -75,6 +80,9 @@ def parse_after(text: str | None, field_name: str = "after") -> Key:
         return START
     if _EVENT_CURSOR.fullmatch(text):
         return Key(int(text))
+    alert = _ALERT_CURSOR.fullmatch(text)
+    if alert is not None:
+        return Key(int(alert[1]), 2, "", ALERT, alert[2])
     m = _TIME_CURSOR.fullmatch(text)
     if m is None:
         raise Invalid.field(field_name, "is not a position or an item id this feed gave")
@@ -117,7 +125,7 @@ def feed_page(ledger: Ledger, agency_id: str, *, after: Key, limit: int) -> Feed
     now = ledger.now()
     tables = ledger.database.tables
     size = int(ledger.database.read(tables.tree_size))  # read first: every row before it is seen
-    first = after.position if after.rank == 1 else after.position - 1
+    first = after.position - 1  # the event at the cursor again: an alert of it may follow
     rows: list[AuditRow] = ledger.database.read(
         tables.audit, types=list(EVENT_TYPES), after=first, limit=SCAN
     )
@@ -127,16 +135,14 @@ def feed_page(ledger: Ledger, agency_id: str, *, after: Key, limit: int) -> Feed
     for row in rows:
         if len(events) >= limit:
             break
-        item = reader.event_item(row)
+        events += [kv for kv in reader.event_items(row) if kv[0] > after]
         frontier = row.position
-        if item is not None:
-            events.append((Key(row.position), item))
     whole = (len(rows) < SCAN and len(events) < limit) or not rows
     if whole:  # every row up to the end of the log was looked at
         frontier = max(frontier, size - 1, first)
     # Facts of time up to the frontier; at the end of the log, also those just before the next
     # position, which no event has taken yet.
-    upper = Key(frontier + 1, 0, "\uffff") if whole else Key(frontier)
+    upper = Key(frontier + 1, 0, "\uffff") if whole else Key(frontier, 3)
     timed, next_due = reader.time_items(now, after, upper, size)
     merged = sorted(events + timed, key=lambda kv: kv[0])
     shown = merged[:limit]
@@ -172,9 +178,11 @@ class _Reader:
         return found
 
     # -- events ---------------------------------------------------------------------------
-    def event_item(self, row: AuditRow) -> dict[str, Any] | None:
+    def event_items(self, row: AuditRow) -> list[tuple[Key, dict[str, Any]]]:
+        """The items of one logged event: itself, if the agency may know of it, and the alerts
+        it raised on cases the agency is in."""
         if row.youth_id is None:
-            return None
+            return []
         youth = self.youth(row.youth_id)
         kind = EVENT_TYPES[row.type]
         base = {
@@ -186,29 +194,31 @@ class _Reader:
             "occurred_at": iso_stamp(row.occurred_at or row.recorded_at),
             "agency_id": row.agency_id,
         }
+        key = Key(row.position)
         version = row.originator_version
         if kind.startswith("consent."):
-            return self._consent_item(youth, version, base)
+            return self._consent_items(youth, version, base)
         if kind.startswith("case."):
             case = next((c for c in youth.cases.values() if _case_version(c, version)), None)
             if case is None or not access.feed_knows_case(self.agency_id, case):
-                return None
-            return {
+                return []
+            item = {
                 **base,
                 "case_id": case.case_id,
                 "case": {"form": case.form, "agencies": list(case.agencies)},
             }
+            return [(key, item)]
         disclosure = next(
             (d for d in youth.disclosures.values() if d.fact.version == version), None
         )
         if disclosure is None or not access.feed_knows_disclosure(self.agency_id, disclosure):
-            return None
+            return []
         data = disclosure.fact.data
         summary = disclosure.summary()
         summary.pop("id")
         summary.pop("channel", None)
         summary.pop("recorded_at")
-        return {
+        item = {
             **base,
             "disclosure_id": disclosure.disclosure_id,
             "disclosure": {
@@ -219,22 +229,94 @@ class _Reader:
                 "consent_ids": list(data["decision"].get("consent_ids") or []),
             },
         }
+        return [(key, item)]
 
-    def _consent_item(
+    def _consent_items(
         self, youth: Youth, version: int, base: dict[str, Any]
-    ) -> dict[str, Any] | None:
+    ) -> list[tuple[Key, dict[str, Any]]]:
         for consent_id, facts in youth.consents.items():
             for index, fact in enumerate(facts):
                 if fact.version != version:
                     continue
                 upto = facts[: index + 1]
-                if not access.feed_knows_consent(self.agency_id, upto):
-                    return None
-                # The consent once this event has taken effect, as the ledger knew it then.
-                at = max(fact.recorded_at, fact.effective_at)
-                snapshot = self.snapshot(youth, consent_id, upto, at, fact.recorded_at)
-                return {**base, "consent_id": consent_id, "consent": snapshot}
-        return None
+                out: list[tuple[Key, dict[str, Any]]] = []
+                if access.feed_knows_consent(self.agency_id, upto):
+                    # The consent once this event has taken effect, as the ledger knew it then.
+                    at = max(fact.recorded_at, fact.effective_at)
+                    snapshot = self.snapshot(youth, consent_id, upto, at, fact.recorded_at)
+                    item = {**base, "consent_id": consent_id, "consent": snapshot}
+                    out.append((Key(base["position"]), item))
+                out += self._alerts(youth, consent_id, upto, base)
+                return out
+        return []
+
+    def _alerts(
+        self, youth: Youth, consent_id: str, upto: Sequence[Fact], base: dict[str, Any]
+    ) -> list[tuple[Key, dict[str, Any]]]:
+        """SIG (seed 004, "Avsluta"): a revocation that takes away social services ↔ police raises
+        SIG_POLICE_CONSENT_REVOKED on each open SIG case of the youth (as GET /v1/cases shows it),
+        told to every agency of the case, named in the consent or not."""
+        fact = upto[-1]
+        if fact.kind not in (REVOKED, PARTIALLY_REVOKED):
+            return []
+        at = max(fact.recorded_at, fact.effective_at)
+        out: list[tuple[Key, dict[str, Any]]] = []
+        for case in youth.cases.values():
+            if case.form != "SIG" or not access.feed_knows_case(self.agency_id, case):
+                continue
+            if case.opened.version > fact.version or (
+                case.closed is not None and case.closed.version < fact.version
+            ):
+                continue
+            try:
+                kinds = self.ledger.agency_kinds(list(case.agencies), "agencies")
+            except LedgerError:
+                continue
+            states = [
+                self.state(youth, consent_id, facts, at, fact.recorded_at)
+                for facts in (upto, upto[:-1])
+            ]
+            now_lost, was_lost = (
+                bool(sig_consents_lost(case, kinds, [s])) if s is not None else False
+                for s in states
+            )
+            if now_lost and not was_lost:
+                key = Key(base["position"], 2, "", ALERT, case.case_id)
+                item = {
+                    **base,
+                    "id": key.cursor(),
+                    "type": "case.alert",
+                    "case_id": case.case_id,
+                    "consent_id": consent_id,
+                    "alert": {
+                        "code": SIG_POLICE_CONSENT_REVOKED,
+                        "message": (
+                            "The consent covering social services and police was revoked: the "
+                            "SIG intervention must end (Avsluta)."
+                        ),
+                        "since": iso(fact.effective_at),
+                    },
+                }
+                out.append((key, item))
+        return out
+
+    def state(
+        self,
+        youth: Youth,
+        consent_id: str,
+        facts: Sequence[Fact],
+        at: datetime,
+        known_at: datetime,
+    ) -> ConsentState | None:
+        return fold(
+            consent_id,
+            facts,
+            at=at,
+            known_at=known_at,
+            birth_date=youth.birth_date,
+            guardians=list(youth.guardians.values()),
+            policy=self.ledger.policy,
+        )
 
     def snapshot(
         self,

@@ -237,3 +237,31 @@ def test_an_admin_may_not_read_a_feed_and_a_bad_cursor_is_422(api: Api) -> None:
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in r.json()["errors"]] == ["after"]
+
+
+def test_a_revocation_that_ends_a_sig_case_alerts_every_agency_of_the_case(api: Api) -> None:
+    """Seed 004 ("Avsluta"): the leisure agency is in the SIG case but not in the consent; it
+    learns of the alert, not of the consent."""
+    api.token("frida", "fritid-x", "staff")
+    youth = api.youth("20060101")
+    agencies = ["soc-orebro", "polis-orebro", "skola-x", "fritid-x"]
+    r = api.post("/v1/cases", {"youth_id": youth, "form": "SIG", "agencies": agencies}, "anna")
+    assert r.status_code == 201, r.text
+    case_id = r.json()["id"]
+    cid = consent(api, youth)  # soc-orebro, polis-orebro, skola-x
+    revoke(api, cid, later(api, hours=1))
+    leisure = everything(api, "frida")
+    assert types(leisure) == ["case.opened", "case.alert"]
+    alert = leisure[1]
+    assert alert["case_id"] == case_id and alert["consent_id"] == cid
+    assert alert["alert"]["code"] == "SIG_POLICE_CONSENT_REVOKED"
+    assert "consent" not in alert
+    police = everything(api, "per")
+    assert types(police) == ["case.opened", "consent.granted", "consent.revoked", "case.alert"]
+    assert police[2]["position"] == police[3]["position"]
+    # Resumed after the revocation itself, the alert that followed it still comes.
+    assert feed(api, "per", police[2]["id"])["items"] == police[3:]
+    assert feed(api, "per", police[3]["id"])["items"] == []
+    # The case's own view shows the same alert.
+    case_view = api.get(f"/v1/cases/{case_id}", "anna").json()
+    assert [a["code"] for a in case_view["alerts"]] == ["SIG_POLICE_CONSENT_REVOKED"]
