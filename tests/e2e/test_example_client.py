@@ -4,6 +4,7 @@ Events, and refuses within a second of the consent's revocation, whichever worke
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ class Client:
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=base, timeout=REQUEST_SECONDS)
         self.tokens = {"admin": ADMIN_TOKEN}
+        self.token_ids: dict[str, str] = {}
 
     def post(self, path: str, body: dict[str, Any], who: str) -> Any:
         r = self.http.post(path, json=body, headers={"Authorization": f"Bearer {self.tokens[who]}"})
@@ -34,7 +36,8 @@ class Client:
 
     def token(self, name: str, agency: str, role: str) -> str:
         body = {"agency_id": agency, "actor_id": name, "roles": [role]}
-        self.tokens[name] = self.post("/v1/tokens", body, "admin")["token"]
+        minted = self.post("/v1/tokens", body, "admin")
+        self.tokens[name], self.token_ids[name] = minted["token"], minted["id"]
         return self.tokens[name]
 
 
@@ -91,6 +94,16 @@ def scenario(deployment: Deployment) -> None:
     # Resumed after the grant, the stream goes on with the revocation.
     resumed = first_events(server.base, school, granted[1], 1)
     assert [e[0] for e in resumed] == ["consent.revoked"]
+    # A stream whose token is revoked ends within the stream's token check (5 s).
+    headers = {"Authorization": f"Bearer {school}", "Accept": "text/event-stream"}
+    with httpx.stream("GET", f"{server.base}/v1/feed", headers=headers, timeout=20) as r:
+        lines = r.iter_lines()
+        next(lines)  # the stream is open
+        api.post(f"/v1/tokens/{api.token_ids['lars']}/revoke", {}, "admin")
+        began = time.monotonic()
+        for _ in lines:
+            pass
+        assert time.monotonic() - began < 8
 
 
 def first_events(base: str, token: str, last_event_id: str | None, n: int) -> list[Any]:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
-from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
+from tests.conftest import Clock, as_actor, drop_schema, postgres_url, require_postgres
 from tests.e2e.conftest import ADMIN_TOKEN, Api, personal_number
 from tests.e2e.test_audit_api import consent, disclose, later, revoke
 
@@ -265,3 +265,21 @@ def test_a_revocation_that_ends_a_sig_case_alerts_every_agency_of_the_case(api: 
     # The case's own view shows the same alert.
     case_view = api.get(f"/v1/cases/{case_id}", "anna").json()
     assert [a["code"] for a in case_view["alerts"]] == ["SIG_POLICE_CONSENT_REVOKED"]
+
+
+def test_after_erasure_the_feed_and_the_fhir_view_still_answer_without_the_number(
+    api: Api,
+) -> None:
+    youth = api.youth("20060101")
+    cid = consent(api, youth)
+    disclose(api, youth)
+    before = everything(api, "lars")
+    ledger = api.client.app.state.ledger  # type: ignore[attr-defined]
+    ledger.erase(as_actor("root", "ledger-admin", "admin"), youth, reason="gallrad")
+    assert everything(api, "lars") == before
+    r = api.get(f"/v1/consents/{cid}/fhir", "anna")
+    assert r.status_code == 200, r.text
+    assert r.json()["patient"]["identifier"] == {
+        "system": "urn:consent-ledger:youth",
+        "value": youth,
+    }
