@@ -155,6 +155,13 @@ def feed_knows_consent(agency_id: str, facts: Sequence[Fact]) -> bool:
     return False
 
 
+def feed_shows_whole_consent(actor: Actor, youth: Youth) -> bool:
+    """A reader who may read the youth's record sees the consent whole, as it could read it there;
+    any other sees only what the consent covers from or to its own agency (what a check as its
+    own agency would tell it), and not the case."""
+    return may(actor, "youth.read", youth)
+
+
 def feed_knows_case(agency_id: str, case: Case) -> bool:
     return agency_id in case.agencies
 

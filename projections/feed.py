@@ -24,6 +24,7 @@ from ledger.actor import Actor
 from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, fold
 from ledger.errors import Invalid, LedgerError
 from ledger.rules import sig_consents_lost
+from ledger.scope import Scope
 from ledger.service import Ledger
 from ledger.store.tables import AuditRow
 from ledger.timeutil import iso, stamp, unstamp
@@ -113,7 +114,7 @@ def read_feed(ledger: Ledger, actor: Actor, *, after: Key = START, limit: int = 
     access.require_role(actor, "feed.read")
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid.field("limit", f"must be between 1 and {MAX_LIMIT}")
-    page = feed_page(ledger, actor.agency_id, after=after, limit=limit)
+    page = feed_page(ledger, actor, after=after, limit=limit)
     if page.items:
         ledger.log_reads(
             actor, "read_feed", page.youth_ids, {"after": after.cursor(), "items": len(page.items)}
@@ -121,7 +122,7 @@ def read_feed(ledger: Ledger, actor: Actor, *, after: Key = START, limit: int = 
     return page
 
 
-def feed_page(ledger: Ledger, agency_id: str, *, after: Key, limit: int) -> FeedPage:
+def feed_page(ledger: Ledger, actor: Actor, *, after: Key, limit: int) -> FeedPage:
     now = ledger.now()
     tables = ledger.database.tables
     size = int(ledger.database.read(tables.tree_size))  # read first: every row before it is seen
@@ -129,7 +130,7 @@ def feed_page(ledger: Ledger, agency_id: str, *, after: Key, limit: int) -> Feed
     rows: list[AuditRow] = ledger.database.read(
         tables.audit, types=list(EVENT_TYPES), after=first, limit=SCAN
     )
-    reader = _Reader(ledger, agency_id)
+    reader = _Reader(ledger, actor)
     events: list[tuple[Key, dict[str, Any]]] = []
     frontier = first
     for row in rows:
@@ -165,9 +166,10 @@ def feed_page(ledger: Ledger, agency_id: str, *, after: Key, limit: int) -> Feed
 class _Reader:
     """What one read of the feed needs: the youths it loads, once each."""
 
-    def __init__(self, ledger: Ledger, agency_id: str) -> None:
+    def __init__(self, ledger: Ledger, actor: Actor) -> None:
         self.ledger = ledger
-        self.agency_id = agency_id
+        self.actor = actor
+        self.agency_id = actor.agency_id
         self.youths: dict[str, Youth] = {}
         self.recorded: dict[int, str] = {}
 
@@ -338,14 +340,26 @@ class _Reader:
         )
         if state is None:
             return None
+        whole = access.feed_shows_whole_consent(self.actor, youth)
         return {
             "status": status or state.status(at),
-            "case_id": state.case_id,
-            "scope": state.scope.to_json(),
+            "case_id": state.case_id if whole else None,
+            "scope": state.scope.to_json() if whole else self.own_part(state.scope),
+            "whole_scope": whole,
             "valid_from": iso(state.valid_from),
             "valid_until": iso(state.valid_until) if state.valid_until else None,
             "lapses_at": iso(state.lapses_at) if state.lapses_at else None,
         }
+
+    def own_part(self, scope: Scope) -> dict[str, Any]:
+        """What a consent covers from or to the reader's own agency, all it could learn by a
+        check as its own agency."""
+        own = self.agency_id
+        directions = sorted(d for d in scope.all_directions() if own in d)
+        shown = scope.to_json()
+        shown["agencies"] = sorted({a for d in directions for a in d} | ({own} & scope.agencies))
+        shown["directions"] = [{"from": a, "to": b} for a, b in directions]
+        return shown
 
     # -- facts of time --------------------------------------------------------------------
     def time_items(

@@ -101,6 +101,7 @@ def test_each_agency_learns_of_what_names_it_and_nothing_else(api: Api) -> None:
     assert positions == sorted(positions) and len(set(positions)) == 3
     assert school[1]["consent"]["scope"]["categories"] == ["school_attendance"]
     assert school[1]["consent"]["status"] == "active"
+    assert school[1]["consent"]["whole_scope"] is True  # the school takes part (the case)
     assert school[2]["disclosure"]["to_agencies"] == ["soc-orebro"]
     # The police are neither in the case nor in the consent, nor in the disclosure.
     assert everything(api, "per") == []
@@ -137,7 +138,13 @@ def test_a_revocation_and_a_later_extension_naming_the_agency_reach_it(api: Api)
     revoke(api, cid, later(api, minutes=5))
     police = everything(api, "per")
     assert types(police) == ["consent.extended", "consent.revoked"]
-    assert "polis-orebro" in police[0]["consent"]["scope"]["agencies"]
+    # The police take no part in the youth: they see what the consent covers from or to them.
+    seen = police[0]["consent"]
+    assert seen["whole_scope"] is False and seen["case_id"] is None
+    assert seen["scope"]["agencies"] == ["polis-orebro", "skola-x", "soc-orebro"]
+    assert seen["scope"]["directions"] and all(
+        "polis-orebro" in (d["from"], d["to"]) for d in seen["scope"]["directions"]
+    )
     assert police[1]["consent"]["status"] == "revoked"
     assert types(everything(api, "lars")) == [
         "consent.granted",
