@@ -19,18 +19,22 @@ FHIR_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
+class FHIRResponse(JSONResponse):
+    media_type = FHIR_JSON
+
+
 def wants_fhir(accept: str | None) -> bool:
     return accept is not None and FHIR_JSON in accept
 
 
 def fhir(body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, media_type=FHIR_JSON)
+    return FHIRResponse(body)
 
 
 @router.get(
     "/consents/{consent_id}/fhir",
     summary="A consent as an HL7 FHIR R4 Consent",
-    response_class=JSONResponse,
+    response_class=FHIRResponse,
     responses=FHIR_RESPONSE,
     dependencies=[allow("youth.read")],
 )
@@ -41,7 +45,7 @@ def consent_fhir(consent_id: str, ledger: LedgerDep, ctx: Reader) -> JSONRespons
 @router.get(
     "/youths/{youth_id}/consents/fhir",
     summary="A youth's consents as an HL7 FHIR R4 Bundle of Consent",
-    response_class=JSONResponse,
+    response_class=FHIRResponse,
     responses=FHIR_RESPONSE,
     dependencies=[allow("youth.read")],
 )
@@ -52,7 +56,7 @@ def youth_consents_fhir(youth_id: str, ledger: LedgerDep, ctx: Reader) -> JSONRe
 @router.get(
     "/disclosures/{disclosure_id}/fhir",
     summary="A disclosure as an HL7 FHIR R4 AuditEvent",
-    response_class=JSONResponse,
+    response_class=FHIRResponse,
     responses=FHIR_RESPONSE,
     dependencies=[allow("disclosures.list")],
 )
