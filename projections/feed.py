@@ -447,7 +447,9 @@ class _Reader:
         ):
             return None
         m = stamp(moment)
-        key = Key(self.first_after(m, size), 0, m, kind, consent_id)
+        # A consent is expired just after valid_until, lapsed from lapses_at on: an event
+        # recorded at that very instant comes after a lapse, before an expiry.
+        key = Key(self.first_after(m, size, inclusive=kind == LAPSED), 0, m, kind, consent_id)
         snapshot = self.snapshot(youth, consent_id, known, moment, moment, status=kind)
         item = {
             "id": key.cursor(),
@@ -470,13 +472,14 @@ class _Reader:
             found = self.recorded[position] = row.recorded_at if row is not None else "\uffff"
         return found
 
-    def first_after(self, moment: str, size: int) -> int:
-        """The first log position recorded after `moment` (`size` if none is yet): the log's
-        recorded times never run back, so a binary search finds it."""
+    def first_after(self, moment: str, size: int, *, inclusive: bool = False) -> int:
+        """The first log position recorded after `moment` (or at it, `inclusive`; `size` if none
+        is yet): the log's recorded times never run back, so a binary search finds it."""
         lo, hi = 0, size
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.recorded_at(mid) > moment:
+            at = self.recorded_at(mid)
+            if at > moment or (inclusive and at == moment):
                 hi = mid
             else:
                 lo = mid + 1

@@ -52,7 +52,9 @@ def scenario(deployment: Deployment) -> None:
         api.post("/v1/agencies", {"id": agency_id, "name": agency_id, "kind": kind}, "admin")
     api.token("anna", "soc-orebro", "coordinator")
     school = api.token("lars", "skola-x", "staff")
-    youth = api.post("/v1/youths", {"personal_number": personal_number("20060101")}, "anna")["id"]
+    number = personal_number("20060101")
+    body = {"personal_number": number, "name": "Kim Andersson"}
+    youth = api.post("/v1/youths", body, "anna")["id"]
     table = ShareTable(server.base, school, agency_id="skola-x")
     table.start()
     try:
@@ -104,6 +106,23 @@ def scenario(deployment: Deployment) -> None:
         for _ in lines:
             pass
         assert time.monotonic() - began < 8
+    # The FHIR views and the receipt show the number; no log line of the server does.
+    for path, accept in [
+        (f"/v1/consents/{consent['id']}/fhir", "application/fhir+json"),
+        (f"/v1/youths/{youth}/consents/fhir", "application/fhir+json"),
+        (f"/v1/consents/{consent['id']}/receipt", "application/json"),
+        (f"/v1/consents/{consent['id']}/receipt", "text/html"),
+    ]:
+        headers = {"Authorization": f"Bearer {api.tokens['anna']}", "Accept": accept}
+        r = api.http.get(path, headers=headers)
+        assert r.status_code == 200, r.text
+        assert number.replace("-", "") in r.text or number in r.text
+    server.stop()
+    log = server.log.read_text("utf-8", errors="replace")
+    assert "GET /v1/feed" in log  # the access log was captured at all
+    assert "Traceback" not in log and "Exception in ASGI" not in log, log[-3000:]
+    for secret in (number, number.replace("-", ""), "Kim Andersson"):
+        assert secret not in log
 
 
 def first_events(base: str, token: str, last_event_id: str | None, n: int) -> list[Any]:
