@@ -127,8 +127,9 @@ def feed_page(ledger: Ledger, actor: Actor, *, after: Key, limit: int) -> FeedPa
     tables = ledger.database.tables
     size = int(ledger.database.read(tables.tree_size))  # read first: every row before it is seen
     first = after.position - 1  # the event at the cursor again: an alert of it may follow
+    # One more than SCAN: the row at the cursor, read again, must not use up a read's look.
     rows: list[AuditRow] = ledger.database.read(
-        tables.audit, types=list(EVENT_TYPES), after=first, limit=SCAN
+        tables.audit, types=list(EVENT_TYPES), after=first, limit=SCAN + 1
     )
     reader = _Reader(ledger, actor)
     events: list[tuple[Key, dict[str, Any]]] = []
@@ -138,7 +139,7 @@ def feed_page(ledger: Ledger, actor: Actor, *, after: Key, limit: int) -> FeedPa
             break
         events += [kv for kv in reader.event_items(row) if kv[0] > after]
         frontier = row.position
-    whole = (len(rows) < SCAN and len(events) < limit) or not rows
+    whole = (len(rows) <= SCAN and len(events) < limit) or not rows
     if whole:  # every row up to the end of the log was looked at
         frontier = max(frontier, size - 1, first)
     # Facts of time up to the frontier; at the end of the log, also those just before the next

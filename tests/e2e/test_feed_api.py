@@ -290,3 +290,38 @@ def test_after_erasure_the_feed_and_the_fhir_view_still_answer_without_the_numbe
         "system": "urn:consent-ledger:youth",
         "value": youth,
     }
+
+
+@pytest.mark.parametrize("scan", [1, 2, 3, 5])
+@pytest.mark.parametrize("limit", [1, 2, 1000])
+def test_a_reader_far_behind_gets_the_same_feed_however_little_a_read_looks_at(
+    api: Api, monkeypatch: pytest.MonkeyPatch, scan: int, limit: int
+) -> None:
+    """Reads that look at only `scan` log rows, among other agencies' events, expiries and
+    alerts, still give the whole feed in order, each item once."""
+    api.token("frida", "fritid-x", "staff")
+    youth = api.youth("20060101")
+    other = api.youth("20060102", serial="124")
+    agencies = ["soc-orebro", "polis-orebro", "skola-x"]
+    r = api.post("/v1/cases", {"youth_id": youth, "form": "SIG", "agencies": agencies}, "anna")
+    assert r.status_code == 201, r.text
+    short = consent(api, youth, valid_until=(api.clock.now + timedelta(hours=2)).isoformat())
+    consent(api, other)  # names the police too, of another youth
+    cid = consent(api, youth)
+    later(api, hours=3)  # `short` expires here, between events
+    disclose(api, other)
+    revoke(api, cid, later(api, minutes=1))  # an alert on the SIG case follows
+    disclose(api, youth, expect=403)
+    whole = everything(api, "per")
+    assert "consent.expired" in types(whole) and "case.alert" in types(whole)
+    assert short in {i.get("consent_id") for i in whole}
+    monkeypatch.setattr("projections.feed.SCAN", scan)
+    seen: list[dict[str, Any]] = []
+    after: str | None = None
+    for _ in range(200):
+        page = feed(api, "per", after, limit=limit)
+        seen += page["items"]
+        after = page["next_after"]
+        if page["caught_up"]:
+            break
+    assert seen == whole
