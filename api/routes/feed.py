@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -59,9 +59,11 @@ def feed(
     actor: CurrentActor,
     after: Annotated[str | None, Query(max_length=120)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    accept: Annotated[str | None, Header(alias="Accept")] = None,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=120)] = None,
 ) -> Any:
+    # Accept and Last-Event-ID are read here, not declared: OpenAPI ignores an Accept parameter,
+    # and a generated request must not open an endless stream.
+    accept = request.headers.get("accept")
+    last_event_id = request.headers.get("last-event-id")
     if accept is not None and EVENT_STREAM in accept:
         start = parse_after(last_event_id or after, "Last-Event-ID" if last_event_id else "after")
         token = (request.headers.get("authorization") or "")[7:].strip()

@@ -244,6 +244,10 @@ def test_an_admin_may_not_read_a_feed_and_a_bad_cursor_is_422(api: Api) -> None:
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in r.json()["errors"]] == ["after"]
+    sse = {"Accept": "text/event-stream", "Last-Event-ID": "12~never"}
+    r = api.get("/v1/feed", "lars", headers=sse)
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["Last-Event-ID"]
 
 
 def test_a_revocation_that_ends_a_sig_case_alerts_every_agency_of_the_case(api: Api) -> None:
