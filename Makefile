@@ -20,7 +20,7 @@ run: install
 	$(BIN)/ledger serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check ledger projections api tests bench
+	$(BIN)/ruff check ledger projections api tests bench examples
 
 typecheck: install
 	$(BIN)/mypy ledger projections api

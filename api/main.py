@@ -16,6 +16,9 @@ from api.headers import SecurityHeaders
 from api.limits import BodyLimits
 from api.metrics import CountRequests, Metrics
 from api.routes import admin, audit, consents, integrity, ops, sharing, youths
+from api.routes.feed import router as feed_router
+from api.routes.fhir import router as fhir_router
+from api.routes.receipts import router as receipts_router
 from api.settings import Settings
 from ledger.catalogue import load_catalogue
 from ledger.integrity import IntegrityService
@@ -110,6 +113,8 @@ def create_app(
     errors.install(app)
     for module in (ops, admin, youths, consents, sharing, audit, integrity, docs):
         app.include_router(module.router)
+    for router in (feed_router, fhir_router, receipts_router):  # issue 17: interoperability
+        app.include_router(router)
     return app
 
 

@@ -12,11 +12,13 @@ youth once it is loaded."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ledger.actor import Actor
+from ledger.consent import EXTENDED, GRANTED, Fact
 from ledger.errors import Forbidden
-from ledger.youth import Youth
+from ledger.youth import Case, Disclosure, Youth
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,16 @@ RULES: dict[str, Rule] = {
         taking_part=False,
         says="disclosures are listed for the caller's own agency, or for any by an auditor",
     ),
+    "feed.read": _rule(
+        "coordinator staff auditor",
+        taking_part=False,
+        says=(
+            "an agency's change feed shows its coordinators, staff and auditors the events of "
+            "consents that name the agency or that it recorded, of cases it is among the agencies "
+            "of, and of disclosures it made or received: ids, times, agencies, categories, and "
+            "nothing personal"
+        ),
+    ),
     "admin": _rule(
         "admin",
         taking_part=False,
@@ -125,3 +137,43 @@ def require(actor: Actor, action: str, youth: Youth) -> Youth:
             f"the agency {actor.agency_id} takes no part in this youth: {RULES[action].says}"
         )
     return youth
+
+
+# -- what an agency's change feed tells it (the rule "feed.read") ----------------------------
+# Each is decided on what the event itself and the facts before it say, never on later ones, so
+# an item once shown stays in the feed and no item appears behind a reader's position.
+def feed_knows_consent(agency_id: str, facts: Sequence[Fact]) -> bool:
+    """The agency recorded the consent, or its scope named the agency in one of these facts (the
+    grant, or an extension): a partial revocation that removes the agency is still news to it."""
+    for fact in facts:
+        if fact.kind == GRANTED and (
+            fact.agency_id == agency_id or agency_id in fact.data["scope"]["agencies"]
+        ):
+            return True
+        if fact.kind == EXTENDED and agency_id in (fact.data["add"].get("agencies") or ()):
+            return True
+    return False
+
+
+def feed_shows_whole_consent(actor: Actor, youth: Youth) -> bool:
+    """A reader who may read the youth's record sees the consent whole, as it could read it there;
+    any other sees only what the consent covers from or to its own agency (what a check as its
+    own agency would tell it), and not the case."""
+    return may(actor, "youth.read", youth)
+
+
+def feed_knows_case(agency_id: str, case: Case) -> bool:
+    return agency_id in case.agencies
+
+
+def feed_knows_disclosure(agency_id: str, disclosure: Disclosure) -> bool:
+    data = disclosure.fact.data
+    return agency_id == data["from_agency"] or agency_id in data["to_agencies"]
+
+
+def may_see_disclosure(actor: Actor, youth: Youth, disclosure: Disclosure) -> bool:
+    """The rule of `disclosures.list` for one disclosure: the agencies that made or received it,
+    and whoever may review the youth (an auditor, a coordinator taking part)."""
+    if not may_role(actor, "disclosures.list"):
+        return False
+    return may(actor, "youth.review", youth) or feed_knows_disclosure(actor.agency_id, disclosure)

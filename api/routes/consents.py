@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import CommandDep, LedgerDep, PageDep, Reader, allow, respond
+from api.routes.fhir import FHIR_RESPONSE, fhir, wants_fhir
 from api.schemas import AnnulmentIn, ConsentIn, ExtensionIn, RevocationIn, SignatureIn, command_dict
+from projections.fhir import consents_bundle, read_consent_fhir
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
 
@@ -22,20 +24,48 @@ def grant(
     return respond(ledger.grant_consent(cmd.of(body), command_dict(body)))
 
 
-@router.get("", summary="The consents of a youth", dependencies=[allow("youth.read")])
+@router.get(
+    "",
+    summary="The consents of a youth",
+    description="With `Accept: application/fhir+json`: an HL7 FHIR R4 Bundle of Consent.",
+    response_model=dict[str, Any],
+    responses=FHIR_RESPONSE,
+    dependencies=[allow("youth.read")],
+)
 def list_consents(
-    ledger: LedgerDep, ctx: Reader, page: PageDep, youth_id: Annotated[str, Query(min_length=1)]
-) -> dict[str, Any]:
+    ledger: LedgerDep,
+    ctx: Reader,
+    page: PageDep,
+    youth_id: Annotated[str, Query(min_length=1)],
+    accept: Annotated[str | None, Header(alias="Accept")] = None,
+) -> Any:
+    if wants_fhir(accept):
+        return fhir(consents_bundle(ledger, ctx, youth_id))
     return page.of(ledger.list_consents(ctx, youth_id))
 
 
 @router.get(
     "/{consent_id}",
     summary="A consent with its current scope, status and history",
+    description="With `Accept: application/fhir+json`: an HL7 FHIR R4 Consent.",
+    response_model=dict[str, Any],
+    responses=FHIR_RESPONSE,
     dependencies=[allow("youth.read")],
 )
-def read_consent(consent_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
-    return ledger.read_consent(ctx, consent_id)
+def read_consent(
+    consent_id: str,
+    ledger: LedgerDep,
+    ctx: Reader,
+    accept: Annotated[str | None, Header(alias="Accept")] = None,
+) -> Any:
+    if wants_fhir(accept):
+        return fhir(read_consent_fhir(ledger, ctx, consent_id))
+    body = ledger.read_consent(ctx, consent_id)
+    body["links"] = {  # issue 17: the person's receipt and the FHIR view
+        "receipt": f"/v1/consents/{consent_id}/receipt",
+        "fhir": f"/v1/consents/{consent_id}/fhir",
+    }
+    return body
 
 
 @router.post(
