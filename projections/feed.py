@@ -21,9 +21,9 @@ from typing import Any
 
 from ledger import access
 from ledger.actor import Actor
-from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, fold
+from ledger.consent import ANNULLED, PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, fold
 from ledger.errors import Invalid, LedgerError
-from ledger.rules import sig_consents_lost
+from ledger.rules import LOST_SAYS, sig_police_basis
 from ledger.scope import Scope
 from ledger.service import Ledger
 from ledger.store.tables import AuditRow
@@ -256,11 +256,11 @@ class _Reader:
     def _alerts(
         self, youth: Youth, consent_id: str, upto: Sequence[Fact], base: dict[str, Any]
     ) -> list[tuple[Key, dict[str, Any]]]:
-        """SIG (seed 004, "Avsluta"): a revocation that takes away social services ↔ police raises
-        SIG_POLICE_CONSENT_REVOKED on each open SIG case of the youth (as GET /v1/cases shows it),
-        told to every agency of the case, named in the consent or not."""
+        """SIG (seed 004, "Avsluta"): a revocation or annulment that takes away social services ↔
+        police raises SIG_POLICE_CONSENT_REVOKED on each open SIG case of the youth (as GET
+        /v1/cases shows it), told to every agency of the case, named in the consent or not."""
         fact = upto[-1]
-        if fact.kind not in (REVOKED, PARTIALLY_REVOKED):
+        if fact.kind not in (REVOKED, PARTIALLY_REVOKED, ANNULLED):
             return []
         at = max(fact.recorded_at, fact.effective_at)
         out: list[tuple[Key, dict[str, Any]]] = []
@@ -280,10 +280,11 @@ class _Reader:
                 for facts in (upto, upto[:-1])
             ]
             now_lost, was_lost = (
-                bool(sig_consents_lost(case, kinds, [s])) if s is not None else False
+                sig_police_basis(case, kinds, [s], at).lost if s is not None else ()
                 for s in states
             )
             if now_lost and not was_lost:
+                cause = LOST_SAYS[now_lost[0].cause]
                 key = Key(base["position"], 2, "", ALERT, case.case_id)
                 item = {
                     **base,
@@ -294,9 +295,10 @@ class _Reader:
                     "alert": {
                         "code": SIG_POLICE_CONSENT_REVOKED,
                         "message": (
-                            "The consent covering social services and police was revoked: the "
+                            f"The consent covering social services and police {cause}: the "
                             "SIG intervention must end (Avsluta)."
                         ),
+                        "cause": now_lost[0].cause,
                         "since": iso(fact.effective_at),
                     },
                 }
