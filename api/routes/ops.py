@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.deps import LedgerDep
+from ledger.store.availability import RETRY_AFTER_SECONDS
 
 router = APIRouter(tags=["operations"])
 
@@ -22,7 +23,11 @@ def readyz(ledger: LedgerDep) -> JSONResponse:
     try:
         size = ledger.database.read(ledger.database.tables.tree_size)
     except Exception as e:  # any store failure means: not ready
-        return JSONResponse({"status": "unavailable", "reason": type(e).__name__}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "reason": type(e).__name__},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     # The indexes are written in the events' own transaction, so they are never behind.
     return JSONResponse({"status": "ready", "tree_size": size, "projections_lag": 0})
 

@@ -57,6 +57,9 @@ def store_env(url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
             "POSTGRES_LOCK_TIMEOUT": "10",
+            # Seconds a request waits for a pooled connection; the breaker in availability.py
+            # answers at once once the server is known to be away.
+            "POSTGRES_CONNECT_TIMEOUT": "3",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "20",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
