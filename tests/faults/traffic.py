@@ -136,6 +136,7 @@ class Book:
     done: list[Op] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     bad: list[str] = field(default_factory=list)
+    interrupted: int = 0  # tries cut off by a killed or absent server
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def note(self, status: int, text: str) -> None:
@@ -151,6 +152,8 @@ def send(client: httpx.Client, world: World, op: Op, book: Book) -> bool:
     try:
         r = client.post(path, json=body, headers=world.headers(who, op.key))
     except httpx.TransportError:
+        with book.lock:
+            book.interrupted += 1
         return False  # the server went away mid-request: try again with the same key
     book.note(r.status_code, r.text)
     if r.status_code == 503:
@@ -252,3 +255,30 @@ def check_exactly_once(base: str, world: World, book: Book) -> None:
             assert r.status_code == 200, r.text
             disclosed = [op for op in ops if op.kind == "disclosure"]
             assert len(r.json()["items"]) == len(disclosed), "disclosures lost or doubled"
+
+
+def derived_rows(url: str, key_dir: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of every projection the ledger keeps (the audit index, its parties, the look-ups),
+    in a stable order, read straight from the store."""
+    from api.clock import system_clock
+    from api.main import build_ledger
+    from api.settings import Settings
+
+    settings = Settings.from_env(
+        {"LEDGER_DATABASE_URL": url, "LEDGER_KEY_DIR": str(key_dir)}, dotenv=None
+    )
+    ledger = build_ledger(settings, system_clock, create_tables=False)
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    try:
+        tables = ledger.database.tables
+        with ledger.database.cursor() as cur:
+            for table, order in (
+                ("ledger_audit", "position"),
+                ("ledger_audit_parties", "agency_id, position"),
+                ("ledger_lookup", "key"),
+            ):
+                cur.execute(tables.q(f"SELECT * FROM {{p}}{table} ORDER BY {order}"))
+                out[table] = [tuple(dict(r).values()) for r in cur.fetchall()]
+    finally:
+        ledger.close()
+    return out
