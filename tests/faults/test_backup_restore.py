@@ -20,7 +20,15 @@ from api.settings import Settings
 from ledger.merkle import root_at
 from tests.conftest import PG_URL, drop_schema, postgres_url, require_postgres
 from tests.e2e.servers import LEDGER, Deployment
-from tests.faults.traffic import Book, Op, World, Writers, check_exactly_once, send, set_up
+from tests.faults.traffic import (
+    Book,
+    Op,
+    Writers,
+    check_exactly_once,
+    derived_rows,
+    send,
+    set_up,
+)
 
 
 def run(d: Deployment, url: str, *argv: str) -> subprocess.CompletedProcess[str]:
@@ -113,16 +121,10 @@ def test_a_backup_taken_under_load_restores_to_a_store_that_verifies_with_the_sa
         assert (printed["tree_size"], bytes.fromhex(printed["root_hash"])) in checkpoints
         assert source_root(d, source, size) == roots[size]  # the restored log is a prefix
 
-        # what was acknowledged before the backup began is all there, once
-        back = Deployment(tmp_path / "restored", target)
-        (tmp_path / "restored").mkdir()
-        (tmp_path / "restored" / "keys").symlink_to(tmp_path / "keys")
-        try:
-            server = back.start()
-            early = Book(done=before)
-            check_exactly_once_subset(server.base, world, early)
-        finally:
-            back.stop()
+        # what was acknowledged before the backup began is in the restored store
+        lookups = {row[0] for row in derived_rows(target, d.home / "keys")["ledger_lookup"]}
+        early = {f"consent:{op.answer['id']}" for op in before if op.kind == "consent"}
+        assert early and early <= lookups
     finally:
         d.stop()
 
@@ -149,17 +151,3 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_what_is_not_a_backup(
     assert existing.read_text() == "not a database"
     restored = run(d, f"sqlite:///{tmp_path / 'new.db'}", "restore", str(existing))
     assert restored.returncode == 2 and "not an SQLite backup" in restored.stderr
-
-
-def check_exactly_once_subset(base: str, world: World, book: Book) -> None:
-    """Each consent acknowledged before the backup is readable in the restored store."""
-    import httpx
-
-    with httpx.Client(base_url=base, timeout=30) as c:
-        for op in book.done:
-            if op.kind == "consent":
-                r = c.get(
-                    f"/v1/consents/{op.answer['id']}",
-                    headers=world.headers("anna"),
-                )
-                assert r.status_code == 200, r.text

@@ -21,7 +21,7 @@ from tests.conftest import drop_schema, postgres_url
 from tests.e2e.servers import LEDGER, Deployment, Server
 from tests.faults.traffic import Book, Writers, check_exactly_once, derived_rows, set_up
 
-KILLS = int(os.environ.get("LEDGER_FAULT_KILLS", "3"))
+KILLS = int(os.environ.get("LEDGER_FAULT_KILLS", "2"))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
