@@ -133,6 +133,33 @@ class Database:
     def nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
         return dict(self.read(self.tables.nodes, keys))
 
+    def pool_stats(self) -> dict[str, int]:
+        """How the connection pool is used: connections open, in use, the most allowed, and
+        requests waiting for one (PostgreSQL only)."""
+        pool = self.datastore.pool
+        if self.is_postgres:
+            stats = pool.get_stats()
+            size, available = stats.get("pool_size", 0), stats.get("pool_available", 0)
+            return {
+                "open": size,
+                "in_use": max(size - available, 0),
+                "max": pool.max_size,
+                "waiting": stats.get("requests_waiting", 0),
+            }
+        in_use = pool.num_in_use
+        return {
+            "open": in_use + pool.num_in_pool,
+            "in_use": in_use,
+            "max": pool.pool_size + pool.max_overflow,
+            "waiting": 0,
+        }
+
+    @property
+    def breaker_trips(self) -> int:
+        """How often the store was found away (PostgreSQL's breaker, availability.py)."""
+        breaker = getattr(self.datastore, "ledger_breaker", None)
+        return int(getattr(breaker, "trips", 0))
+
 
 class SqlKeyring:
     """Per-youth data keys, stored wrapped by the master key (never in clear), cached in memory.
