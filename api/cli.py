@@ -104,7 +104,7 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_config=log_config(),
+        log_config=log_config(settings.log_format),
     )
     return 0
 

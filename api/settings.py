@@ -10,6 +10,7 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/ledger.db"
 MIN_TOKEN_LENGTH = 24
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -26,6 +27,7 @@ class Settings:
     origin: str = "consent-ledger.local/log"
     checkpoint_interval: timedelta = timedelta(minutes=10)
     token_lifetime: timedelta = timedelta(days=365)
+    log_format: str = "text"  # or "json": one JSON object a line, with the request id
     env: Mapping[str, str] | None = None
 
     @classmethod
@@ -41,6 +43,9 @@ class Settings:
             raise SettingsError(
                 f"LEDGER_ADMIN_TOKEN must be a random secret of at least {MIN_TOKEN_LENGTH} characters"
             )
+        log_format = (values.get("LEDGER_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise SettingsError("LEDGER_LOG_FORMAT must be text or json")
         interval = values.get("LEDGER_CHECKPOINT_INTERVAL_SECONDS")
         lifetime = values.get("LEDGER_TOKEN_LIFETIME_DAYS")
         return cls(
@@ -54,6 +59,7 @@ class Settings:
             if interval
             else cls.checkpoint_interval,
             token_lifetime=timedelta(days=float(lifetime)) if lifetime else cls.token_lifetime,
+            log_format=log_format,
             env=values,
         )
 
