@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck unit bench bench-decisions bench-integrity clean
+.PHONY: install run test test-faults lint typecheck unit bench bench-decisions bench-integrity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/pytest -q
+
+# Every fault test, the ten-minute soak on each store included (tests/faults/soak.py), with
+# more kills than the quick run in `make test`.
+test-faults: install
+	LEDGER_FAULT_KILLS=6 $(BIN)/pytest -q -m "" tests/faults
 
 unit: install
 	$(BIN)/pytest tests/unit

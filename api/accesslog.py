@@ -19,12 +19,22 @@ class WithoutQuery(logging.Filter):
         return True
 
 
-def log_config() -> dict[str, Any]:
+def log_config(log_format: str = "text") -> dict[str, Any]:
     """uvicorn's own logging configuration, with the access log passed through WithoutQuery (the
-    configuration is applied in every worker process)."""
+    configuration is applied in every worker process). With `json`, every line (uvicorn's and
+    the ledger's own) is one JSON object carrying the request id (api/logs.py)."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["without_query"] = {"()": f"{__name__}.WithoutQuery"}
-    config["handlers"]["access"]["filters"] = ["without_query"]
+    filters = config.setdefault("filters", {})
+    filters["without_query"] = {"()": f"{__name__}.WithoutQuery"}
+    filters["request_id"] = {"()": "api.logs.WithRequestId"}
+    config["handlers"]["access"]["filters"] = ["without_query", "request_id"]
+    config["handlers"]["default"]["filters"] = ["request_id"]
+    if log_format == "json":
+        config["formatters"] = {"json": {"()": "api.logs.JsonFormatter"}}
+        for handler in config["handlers"].values():
+            handler["formatter"] = "json"
+        # the ledger's own loggers (ledger.api: errors, the store going away) through the same
+        config["loggers"]["ledger"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config

@@ -1,4 +1,4 @@
-"""The `ledger` command: serve, token, verify, erase, rebuild, keys. Each reads the same
+"""The `ledger` command: serve, token, verify, erase, rebuild, backup, restore, keys. Each reads the same
 configuration as the server (environment, or a `.env` file)."""
 
 from __future__ import annotations
@@ -47,6 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     erase.add_argument("--youth", required=True)
     erase.add_argument("--reason", required=True)
     sub.add_parser("rebuild", help="rebuild every projection (index) from the events")
+    backup = sub.add_parser(
+        "backup",
+        help="copy the store while it runs (SQLite online backup, PostgreSQL pg_dump) to a new file",
+    )
+    backup.add_argument("file", type=Path, help="the backup file to write (must not exist)")
+    restore = sub.add_parser(
+        "restore", help="put a backup back into the configured store, then verify it"
+    )
+    restore.add_argument("file", type=Path, help="a file written by `ledger backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a store that holds a ledger already"
+    )
     keys = sub.add_parser("keys", help="the checkpoint signing key")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     keys_sub.add_parser("show", help="print the current and the retired verifier keys")
@@ -92,7 +104,7 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_config=log_config(),
+        log_config=log_config(settings.log_format),
     )
     return 0
 
@@ -196,6 +208,52 @@ def run_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _latest_checkpoint(settings: Settings) -> dict[str, object]:
+    """The tree size and the latest checkpoint of the configured store, as `backup` and
+    `restore` print them, so that an operator can see the two are the same."""
+    from api.main import build_integrity, build_ledger
+
+    ledger = build_ledger(settings, system_clock)
+    try:
+        integrity = build_integrity(settings, ledger)
+        checkpoint = integrity.checkpoint()  # signs one for the current tree if it grew
+        return {"tree_size": checkpoint["tree_size"], "root_hash": checkpoint["root_hash"]}
+    finally:
+        ledger.close()
+
+
+def run_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from ledger.store.backup import BackupError, backup
+
+    before = _latest_checkpoint(settings)
+    try:
+        backup(settings.database_url, args.file)
+    except BackupError as e:
+        print(f"ledger backup: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps({"backup": str(args.file), "checkpoint": before}))
+    print(
+        "The keys are not in the backup: keep a copy of the key directory "
+        f"({settings.key_dir}) apart from it; without the master key the backup is unreadable.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from ledger.store.backup import BackupError, restore
+
+    try:
+        restore(settings.database_url, args.file, force=args.force)
+    except BackupError as e:
+        print(f"ledger restore: {e}", file=sys.stderr)
+        return 2
+    status = run_verify(settings, args)
+    if status == 0:
+        print(json.dumps({"restored": str(args.file), "checkpoint": _latest_checkpoint(settings)}))
+    return status
+
+
 def run_keys(settings: Settings, args: argparse.Namespace) -> int:
     keys = KeyDirectory(settings.key_dir)
     env = settings.env or {}
@@ -222,6 +280,8 @@ COMMANDS = {
     "verify": run_verify,
     "erase": run_erase,
     "rebuild": run_rebuild,
+    "backup": run_backup,
+    "restore": run_restore,
     "keys": run_keys,
 }
 

@@ -26,6 +26,7 @@ from ledger.errors import (
     Unauthenticated,
 )
 from ledger.integrity import InconsistentLog
+from ledger.store.availability import RETRY_AFTER_SECONDS, StoreUnavailable, is_unavailable
 
 log = logging.getLogger("ledger.api")
 PROBLEM = "application/problem+json"
@@ -46,6 +47,8 @@ STATUS: list[tuple[type[LedgerError], int, str]] = [
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -94,13 +97,28 @@ async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, "http-error", str(exc.detail), str(exc.detail))
 
 
-async def on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.error(
-        "store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
-    )
+def store_unavailable(method: str, path: str, exc: BaseException) -> JSONResponse:
+    # The type only, as everywhere: a driver's message may quote the row it failed on.
+    log.error("store unavailable on %s %s: %s", method, path, type(exc).__name__)
     return problem(
-        503, "store-unavailable", "Store unavailable", "the store did not answer; try again"
+        503,
+        "store-unavailable",
+        "Store unavailable",
+        "the store cannot take the request now (away, full or read-only); nothing was written "
+        "by this request, try it again later with the same Idempotency-Key",
     )
+
+
+async def on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return store_unavailable(request.method, request.url.path, exc)
+
+
+async def on_persistence_error(request: Request, exc: Exception) -> JSONResponse:
+    """A store failure that means "not now" (away, full, read-only) is a 503; anything else
+    the store refused is the ledger's own fault, a 500."""
+    if is_unavailable(exc):
+        return store_unavailable(request.method, request.url.path, exc)
+    return internal_error(request.method, request.url.path, exc)
 
 
 async def on_inconsistent_log(request: Request, exc: Exception) -> JSONResponse:
@@ -124,6 +142,8 @@ def internal_error(method: str, path: str, exc: BaseException) -> JSONResponse:
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if is_unavailable(exc):  # e.g. a driver error wrapped by another layer
+        return store_unavailable(request.method, request.url.path, exc)
     return internal_error(request.method, request.url.path, exc)
 
 
@@ -149,7 +169,10 @@ class ContainErrors:
         try:
             await self.app(scope, receive, sending)
         except Exception as exc:
-            response = internal_error(scope["method"], scope["path"], exc)
+            if is_unavailable(exc):
+                response = store_unavailable(scope["method"], scope["path"], exc)
+            else:
+                response = internal_error(scope["method"], scope["path"], exc)
             if not started:  # otherwise the client sees the answer cut short
                 response.headers.update({**ALWAYS, **NO_STORE})
                 await response(scope, receive, send)
@@ -160,6 +183,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(InconsistentLog, on_inconsistent_log)
+    app.add_exception_handler(StoreUnavailable, on_store_unavailable)
     app.add_exception_handler(OperationalError, on_store_unavailable)
-    app.add_exception_handler(PersistenceError, on_unexpected)
+    app.add_exception_handler(PersistenceError, on_persistence_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -14,6 +14,7 @@ from api import docs, errors
 from api.clock import system_clock
 from api.headers import SecurityHeaders
 from api.limits import BodyLimits
+from api.logs import RequestIds
 from api.metrics import CountRequests, Metrics
 from api.routes import admin, audit, consents, integrity, ops, sharing, youths
 from api.routes.feed import router as feed_router
@@ -110,6 +111,7 @@ def create_app(
     app.add_middleware(CountRequests, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(errors.ContainErrors)
+    app.add_middleware(RequestIds)  # outermost: every log line of the request carries its id
     errors.install(app)
     for module in (ops, admin, youths, consents, sharing, audit, integrity, docs):
         app.include_router(module.router)

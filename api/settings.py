@@ -10,6 +10,7 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/ledger.db"
 MIN_TOKEN_LENGTH = 24
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -27,6 +28,7 @@ class Settings:
     checkpoint_interval: timedelta = timedelta(minutes=10)
     token_lifetime: timedelta = timedelta(days=365)
     documentation: str = "warn"  # warn | require (ledger/usecases/consents.py, check_method)
+    log_format: str = "text"  # or "json": one JSON object a line, with the request id
     env: Mapping[str, str] | None = None
 
     @classmethod
@@ -45,6 +47,9 @@ class Settings:
         documentation = values.get("LEDGER_DOCUMENTATION") or cls.documentation
         if documentation not in ("warn", "require"):
             raise SettingsError("LEDGER_DOCUMENTATION must be warn or require")
+        log_format = (values.get("LEDGER_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise SettingsError("LEDGER_LOG_FORMAT must be text or json")
         interval = values.get("LEDGER_CHECKPOINT_INTERVAL_SECONDS")
         lifetime = values.get("LEDGER_TOKEN_LIFETIME_DAYS")
         return cls(
@@ -59,6 +64,7 @@ class Settings:
             else cls.checkpoint_interval,
             token_lifetime=timedelta(days=float(lifetime)) if lifetime else cls.token_lifetime,
             documentation=documentation,
+            log_format=log_format,
             env=values,
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import CommandDep, LedgerDep, PageDep, Reader, allow, respond
@@ -19,8 +19,10 @@ router = APIRouter(prefix="/v1", tags=["decisions and disclosures"])
     summary="May this agency share this about this youth with that agency?",
     dependencies=[allow("check")],
 )
-def check(body: CheckIn, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
-    return ledger.check(ctx, command_dict(body))
+def check(body: CheckIn, ledger: LedgerDep, ctx: Reader, request: Request) -> dict[str, Any]:
+    decision = ledger.check(ctx, command_dict(body))
+    request.app.state.metrics.decided("check", decision)
+    return decision
 
 
 @router.post(
@@ -33,8 +35,12 @@ def disclose(
     body: DisclosureIn,
     ledger: LedgerDep,
     cmd: CommandDep,
+    request: Request,
 ) -> JSONResponse:
-    return respond(ledger.disclose(cmd.of(body), command_dict(body)))
+    status, answer = ledger.disclose(cmd.of(body), command_dict(body))
+    if isinstance(answer, dict):
+        request.app.state.metrics.decided("disclosure", answer.get("decision"))
+    return respond((status, answer))
 
 
 @router.get(

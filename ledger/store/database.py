@@ -57,6 +57,9 @@ def store_env(url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
             "POSTGRES_LOCK_TIMEOUT": "10",
+            # Seconds a request waits for a pooled connection; the breaker in availability.py
+            # answers at once once the server is known to be away.
+            "POSTGRES_CONNECT_TIMEOUT": "3",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "20",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
@@ -129,6 +132,33 @@ class Database:
 
     def nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
         return dict(self.read(self.tables.nodes, keys))
+
+    def pool_stats(self) -> dict[str, int]:
+        """How the connection pool is used: connections open, in use, the most allowed, and
+        requests waiting for one (PostgreSQL only)."""
+        pool = self.datastore.pool
+        if self.is_postgres:
+            stats = pool.get_stats()
+            size, available = stats.get("pool_size", 0), stats.get("pool_available", 0)
+            return {
+                "open": size,
+                "in_use": max(size - available, 0),
+                "max": pool.max_size,
+                "waiting": stats.get("requests_waiting", 0),
+            }
+        in_use = pool.num_in_use
+        return {
+            "open": in_use + pool.num_in_pool,
+            "in_use": in_use,
+            "max": pool.pool_size + pool.max_overflow,
+            "waiting": 0,
+        }
+
+    @property
+    def breaker_trips(self) -> int:
+        """How often the store was found away (PostgreSQL's breaker, availability.py)."""
+        breaker = getattr(self.datastore, "ledger_breaker", None)
+        return int(getattr(breaker, "trips", 0))
 
 
 class SqlKeyring:

@@ -10,6 +10,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
+from ledger.store.availability import guard_postgres
 from ledger.store.tables import POSTGRES, SQLITE, Tables
 
 
@@ -35,6 +36,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        guard_postgres(datastore)  # fail fast while the server is away
         from psycopg.sql import SQL
 
         self.tables = Tables(POSTGRES, datastore.schema, events_table=self.events_table_name)

@@ -274,6 +274,14 @@ class Tables:
             found[(int(row["level"]), int(row["idx"]))] = bytes(row["hash"])
         return found
 
+    def indexed_size(self, cur: Any) -> int:
+        """One past the last log position the audit index holds: the tree size when the index
+        is current (it is written in the events' own transaction)."""
+        cur.execute(self.q("SELECT MAX(position) FROM {p}ledger_audit"))
+        row = cur.fetchone()
+        value = row[0] if not isinstance(row, dict) else next(iter(row.values()))
+        return 0 if value is None else int(value) + 1
+
     def tree_size(self, cur: Any) -> int:
         return self._end_of_log(cur)[0]
 

@@ -348,9 +348,9 @@ def test_operations_endpoints_answer(api: Api) -> None:
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
     assert api.client.get("/v1/youths/00000000-0000-0000-0000-000000000000").status_code == 401
     metrics = api.client.get("/metrics").text
-    assert 'ledger_http_requests_total{method="GET",route="/healthz",status="200"} 1' in metrics
+    assert 'ledger_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in metrics
     # counted by the route's template, not the path asked for
-    assert 'route="/v1/youths/{youth_id}",status="401"} 1' in metrics
+    assert 'route="/v1/youths/{youth_id}",status="401"} 1.0' in metrics
     assert "ledger_log_size" in metrics
 
 

@@ -187,7 +187,7 @@ def workers_answering(server: Server, attempts: int = 300) -> bool:
         count = 0
         for line in r.text.splitlines():
             if line.startswith("ledger_http_requests_total") and 'route="/metrics"' in line:
-                count += int(line.rsplit(" ", 1)[1])
+                count += int(float(line.rsplit(" ", 1)[1]))
         if count in seen:
             return True
         seen.add(count)

@@ -1,0 +1,56 @@
+"""/metrics through prometheus-client: request latency histograms by route, decision outcomes by
+reason code, the log size, the projection lag and the database pool; in the Prometheus text
+format, with no id or personal data in any label."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.e2e.conftest import Api
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_metrics_count_latency_by_route_decisions_by_reason_and_the_store(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    assert api.consent(youth, [{"party": "youth"}]).status_code == 201
+    assert api.check(youth)["allowed"] is True
+    refused = api.check(youth, category="social_services_assessment")  # outside the scope
+    assert refused["allowed"] is False
+    reason = refused["reasons"][0]["code"]
+    r = api.client.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain")
+    got = samples(r.text)
+    route = (("method", "POST"), ("route", "/v1/decisions/check"))
+    assert got[("ledger_http_request_duration_seconds_count", route)] == 2
+    assert (
+        "ledger_http_request_duration_seconds_bucket",
+        (("le", "+Inf"), *route),
+    ) in got
+    assert (
+        got[
+            (
+                "ledger_decisions_total",
+                (("kind", "check"), ("outcome", "refused"), ("reason", reason)),
+            )
+        ]
+        == 1
+    )
+    assert any(k[0] == "ledger_decisions_total" and ("outcome", "allowed") in k[1] for k in got)
+    assert got[("ledger_log_size", ())] == api.tree_size()
+    assert got[("ledger_projection_lag_events", ())] == 0
+    assert got[("ledger_store_up", ())] == 1
+    assert got[("ledger_db_pool_connections", (("state", "max"),))] >= 1
+    for _name, labels in got:  # labels are templates and codes, never an id
+        for _, value in labels:
+            assert youth not in value
+    ready = api.client.get("/readyz").json()
+    assert ready["projections_lag"] == 0 and ready["tree_size"] == api.tree_size()
