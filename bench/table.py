@@ -31,6 +31,15 @@ def fmt(value: float | None, unit: str = "") -> str:
     return f"{text}{unit}"
 
 
+def times(peer: str, over: float | None) -> str:
+    """A peer's p99 over the ledger's, said the way round that reads."""
+    if not over:
+        return "–"
+    if over >= 1:
+        return f"{peer} {fmt(over)}× slower (p99)"
+    return f"{peer} {fmt(1 / over)}× faster (p99)"
+
+
 def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(what, the ledger, the peer or limit, ratio, target) for one store."""
     d, h, rv, rec, rw = s["decisions"], s["http"], s["rebuild_verify"], s["recording"], s["reviews"]
@@ -53,7 +62,7 @@ def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             "decision in process, p50 / p99 µs: `may_share` vs Cedar (cedarpy)",
             f"{fmt(ours['p50_us'])} / {fmt(ours['p99_us'])}",
             f"{fmt(cedar['p50_us'])} / {fmt(cedar['p99_us'])}",
-            f"Cedar {fmt(d['cedar_p99_over_ledger_p99'])}× slower (p99)",
+            times("Cedar", d["cedar_p99_over_ledger_p99"]),
             f"p99 ≤ 100 µs {'✓' if v['decision_p99_us']['met'] else '✗'}; "
             f"≥ 3× {'✓' if v['decision_vs_cedar_p99']['met'] else '✗'}",
         ),
@@ -62,7 +71,7 @@ def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             "one query per check",
             f"{fmt(ours['p50_us'])} / {fmt(ours['p99_us'])}",
             f"{fmt(sql['p50_us'])} / {fmt(sql['p99_us'])}",
-            f"SQL {fmt(d['sql_p99_over_ledger_p99'])}× slower (p99)",
+            times("SQL", d["sql_p99_over_ledger_p99"]),
             "–",
         ),
         (
