@@ -192,7 +192,8 @@ class Generator:
 
         registered_at = script.at(registered, register)
         for n, granted in enumerate(grants):
-            many = disclosures if disclosures is not None and n == 0 else None
+            # The heavy youth's disclosures all fall under its first consent.
+            many = None if disclosures is None else (disclosures if n == 0 else 0)
             self.consent(
                 plan, script, registered_at, granted, birth, guardians, len(custodies), local,
                 many=many, busy=busy,
