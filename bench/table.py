@@ -113,8 +113,15 @@ def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             "–",
         ),
         (
-            "peak RSS of the server after the HTTP runs (VmHWM)",
-            fmt(h["server_memory_after"].get("VmHWM_mb"), " MB"),
+            "memory: the server's peak RSS after its HTTP runs (VmHWM); a process's RSS before "
+            "and after reading every youth of the data set into the ledger's cache",
+            f"{fmt(h['server_memory_after'].get('VmHWM_mb'), ' MB')}; "
+            + (
+                f"{fmt(d['rss_before_load']['VmRSS_mb'], ' MB')} → "
+                f"{fmt(d['rss_after_load']['VmRSS_mb'], ' MB')}"
+                if "rss_after_load" in d
+                else "–"
+            ),
             "–",
             "–",
             "–",
