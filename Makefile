@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-faults lint typecheck unit bench bench-decisions bench-integrity clean
+.PHONY: install run test test-faults lint typecheck unit bench bench-quick bench-peers bench-decisions bench-integrity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,23 @@ test-faults: install
 unit: install
 	$(BIN)/pytest tests/unit
 
-bench: bench-decisions bench-integrity
+# bench/run.py: the ledger against its peers and the machine's limit, SQLite and PostgreSQL in one
+# run (bench/README.md). bench-quick: about 50,000 events; bench: about 1,000,000 events.
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): bench/requirements.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench-peers: $(BENCH_STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk) \
+		|| { echo "bench: wrk is needed (Debian package wrk)"; exit 1; }
+
+bench-quick: bench-peers
+	$(BIN)/python bench/run.py --size quick
+
+bench: bench-peers
+	$(BIN)/python bench/run.py --size full
 
 bench-decisions: install
 	$(BIN)/python bench/decisions.py

@@ -381,6 +381,7 @@ class Builder:
                 "assessed_by": "coord",
                 "assessed_at": granted.date().isoformat(),
                 "rationale": "mature enough to consent alone",
+                "outcome": "mature",
             }
         elif stage == "older_minor":
             parties = ["youth", *custodians]
@@ -408,8 +409,9 @@ class Builder:
                 for a, b in rng.sample(pairs, min(len(pairs), rng.randint(1, 3)))
             ]
         categories = rng.sample(self.categories, rng.randint(1, 5))
-        purposes = rng.sample(self.purposes, rng.randint(1, 2)) if rng.random() < 0.9 else []
-        situations = rng.sample(self.situations, rng.randint(1, 2)) if rng.random() < 0.25 else None
+        # A consent must name its purposes and situations (issue 12).
+        purposes = rng.sample(self.purposes, rng.randint(1, 2))
+        situations = rng.sample(self.situations, rng.randint(1, 2))
         valid_from = granted + timedelta(days=rng.uniform(1, 400)) if rng.random() < 0.03 else None
         valid_until = None
         if rng.random() < 0.3:

@@ -1,0 +1,253 @@
+"""Write the README's benchmark section from bench/results/bench-<size>.json (bench/run.py).
+
+    .venv/bin/python bench/table.py [--size quick|full] [--readme README.md]
+
+The section lies between the markers `<!-- bench:begin -->` and `<!-- bench:end -->`; if they are
+missing, it is put before the section "## The code".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if abs(value) >= 100:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    return f"{text}{unit}"
+
+
+def times(peer: str, over: float | None) -> str:
+    """A peer's p99 over the ledger's, said the way round that reads."""
+    if not over:
+        return "–"
+    if over >= 1:
+        return f"{peer} {fmt(over)}× slower (p99)"
+    return f"{peer} {fmt(1 / over)}× faster (p99)"
+
+
+def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(what, the ledger, the peer or limit, ratio, target) for one store."""
+    d, h, rv, rec, rw = s["decisions"], s["http"], s["rebuild_verify"], s["recording"], s["reviews"]
+    v = s["verdicts"]
+
+    def mark(name: str) -> str:
+        return f"{v[name]['target']} {'✓' if v[name]['met'] else '✗'}"
+
+    ours, cedar, sql = d["ledger_may_share"], d["cedar"], d["sql_table"]
+    return [
+        (
+            "recording: consents + disclosures/s, one transaction each, vs single-row "
+            f"INSERT+COMMIT of {rec['mean_payload_bytes']} bytes",
+            fmt(rec["recorded_per_second"], "/s"),
+            fmt(rec["single_row_per_second"], "/s"),
+            fmt(rec["ratio_to_single_row"]),
+            mark("recording_vs_single_row"),
+        ),
+        (
+            "decision in process, p50 / p99 µs: `may_share` vs Cedar (cedarpy)",
+            f"{fmt(ours['p50_us'])} / {fmt(ours['p99_us'])}",
+            f"{fmt(cedar['p50_us'])} / {fmt(cedar['p99_us'])}",
+            times("Cedar", d["cedar_p99_over_ledger_p99"]),
+            f"p99 ≤ 100 µs {'✓' if v['decision_p99_us']['met'] else '✗'}; "
+            f"≥ 3× {'✓' if v['decision_vs_cedar_p99']['met'] else '✗'}",
+        ),
+        (
+            "decision in process, p50 / p99 µs: `may_share` vs a SQL table of consents, "
+            "one query per check",
+            f"{fmt(ours['p50_us'])} / {fmt(ours['p99_us'])}",
+            f"{fmt(sql['p50_us'])} / {fmt(sql['p99_us'])}",
+            times("SQL", d["sql_p99_over_ledger_p99"]),
+            "–",
+        ),
+        (
+            "decision with the read (`ledger.youth` + `may_share`), p50 / p99 µs",
+            f"{fmt(d['ledger_youth_and_may_share']['p50_us'])} / "
+            f"{fmt(d['ledger_youth_and_may_share']['p99_us'])}",
+            "–",
+            "–",
+            "–",
+        ),
+        (
+            "HTTP `POST /v1/decisions/check`, 16 connections, checks/s (p99 ms) vs bare FastAPI",
+            f"{fmt(h['ledger_checks_per_second_median'], '/s')} "
+            f"({fmt(h['ledger_p99_ms_median'])} ms)",
+            f"{fmt(h['bare_per_second_median'], '/s')} ({fmt(h['bare_p99_ms_median'])} ms)",
+            fmt(h["ratio_to_bare"]),
+            mark("http_vs_bare"),
+        ),
+        (
+            "rebuild of the indexes, events/s vs sequential read of the same rows",
+            fmt(rv["rebuild_per_second"], "/s"),
+            fmt(rv["sequential_read_per_second"], "/s"),
+            fmt(rv["rebuild_ratio_to_read"]),
+            mark("rebuild_vs_read"),
+        ),
+        (
+            "verify of the Merkle log, leaves/s vs hashlib over the same bytes",
+            fmt(rv["verify_leaves_per_second"], "/s"),
+            fmt(rv["hashlib_leaves_per_second"], "/s"),
+            fmt(rv["verify_ratio_to_hashlib"]),
+            mark("verify_vs_hashlib"),
+        ),
+        (
+            "review of the youth with 1,000 disclosures / of an agency-month, median ms",
+            f"{fmt(rw['youth_1000_disclosures']['median_ms'])} / "
+            f"{fmt(rw['agency_month']['median_ms'])}",
+            "–",
+            "–",
+            "–",
+        ),
+        (
+            "memory: the server's peak RSS after its HTTP runs (VmHWM); a process's RSS before "
+            "and after reading every youth of the data set into the ledger's cache",
+            f"{fmt(h['server_memory_after'].get('VmHWM_mb'), ' MB')}; "
+            + (
+                f"{fmt(d['rss_before_load']['VmRSS_mb'], ' MB')} → "
+                f"{fmt(d['rss_after_load']['VmRSS_mb'], ' MB')}"
+                if "rss_after_load" in d
+                else "–"
+            ),
+            "–",
+            "–",
+            "–",
+        ),
+    ]
+
+
+def section(results: dict[str, Any], source: str) -> str:
+    m = results["machine"]
+    intro = (
+        "`bench/run.py` writes a seeded data set of a national deployment through the use cases "
+        "(`bench/dataset.py`), then measures the ledger and, in the same run on the same machine, "
+        "what a user would pick instead and the machine's own limit. Medians; ratios are of "
+        "figures from the same run. The peers come from `bench/requirements.txt` (cedarpy) and "
+        "wrk (Debian). This table is written by `bench/table.py` from "
+        f"`{source}` ({results['date']}, {results['seconds']:.0f} s in all). "
+        f"Machine: {m['cpus']} CPUs, {m['platform']}, Python {m['python']}; "
+        f"{m['note']} (1-minute load average {m['load_average_at_start'][0]:.1f} at the start, "
+        f"{m['load_average_at_end'][0]:.1f} at the end)."
+    )
+    out = [
+        BEGIN,
+        "## Benchmarks beside the peers (`make bench-quick`, `make bench`)",
+        "",
+        textwrap.fill(intro, 100, break_on_hyphens=False),
+        "",
+    ]
+    for kind, s in results["stores"].items():
+        ds = s["dataset"]
+        head = (
+            f"**{'SQLite' if kind == 'sqlite' else 'PostgreSQL'}**: {ds['events']:,} events, "
+            f"{ds['youths']:,} youths, {ds['agencies']} agencies in {ds['municipalities']} "
+            f"municipalities, written in {ds['seconds']:.0f} s "
+            f"({ds['events_per_second']:,.0f} events/s, {s['decisions']['allowed_share']:.0%} of "
+            "the questions allowed; the peers gave the same answer to "
+            f"{s['decisions']['agreement_with_cedar']:.1%} (Cedar) and "
+            f"{s['decisions']['agreement_with_sql']:.1%} (SQL) of them)."
+        )
+        out += [
+            textwrap.fill(head, 100, break_on_hyphens=False),
+            "",
+            "| what | the ledger | peer or limit | ledger ÷ peer | target |",
+            "|---|---|---|---|---|",
+        ]
+        out += [f"| {' | '.join(r)} |" for r in rows(s)]
+        out += ["", textwrap.fill(verify_bound(s), 100, break_on_hyphens=False), ""]
+    out += [NOTES.strip(), END]
+    return "\n".join(out) + "\n"
+
+
+# Why the missed targets are missed and what would close them: from bench/profile_http.py and
+# from reading the code paths; what was not measured says so.
+NOTES = """
+How to read it. The decision rows give, for each question, the fastest of three passes in which
+each question went to the ledger, Cedar and the SQL table in turn (the order rotating), so that
+preemption by other processes falls on all three alike; over every sample the p99 of all three is
+in the milliseconds on this loaded machine (`all_samples` in the JSON). The peers answered from
+the consents as the ledger folds them at the moment of the questions (current scope after
+extensions and partial revocations, expiry and the 18th birthday as an end of validity), and
+every question states a purpose and a situation. ✓ / ✗: the issue's target met or missed.
+
+Why the missed targets are missed, and what would close them:
+
+- **Decision against Cedar (target 3×).** Cedar evaluates a precompiled current scope (one
+  permit per holding consent, in a policy set per youth); `may_share` folds each of the youth's
+  consents for the question's (`at`, `known_at`) on every question, because it answers about any
+  past moment as known at any moment. To be 3× faster on "now" questions the ledger would have to
+  keep such a current scope per youth and version, as the SQL table does; not done. Cedar's own
+  figure includes converting the request for the Rust engine on each call (not profiled).
+- **HTTP against the bare endpoint (target 60%).** Per check the ledger reads the token and its
+  revocation (one query), the youth (cache plus a freshness query), and writes and commits an
+  access event; the bare endpoint does none of it. `bench/profile_http.py` (py-spy over every
+  thread, SQLite, 16 connections; the sampler fell behind on the loaded machine, so the shares
+  are rough): about 40% of the busy samples in the access event's save and commit (SQLite
+  `execute` 21%, `commit` 12%), 38% in uvicorn, h11 and asyncio, 9% reading the youth, 5%
+  authentication, 2% JSON encoding, 1% the decision. Closing the gap needs fewer statements per
+  access event (the append runs about eight per event: the event, the end of the log, the log
+  row, the audit row and its parties, the Merkle nodes) or the event taken off the request's
+  path, which the audit guarantee (every read logged before it is answered) does not allow.
+- **Recording against single-row insert+commit (target 50%).** A consent or disclosure is one
+  transaction too, but it writes the event, the log row with its leaf hash, the audit index and
+  its parties, the Merkle nodes and a lookup, after reading the youth and its data key; on
+  PostgreSQL each of those statements is a round trip. Batched statements (`executemany`) in
+  `Tables.append` would close part of it (not measured).
+- **Rebuild against a sequential read (target 25%).** The rebuild decodes every event (the
+  mapper: JSON, and AES-GCM opening of the sealed personal fields) and writes its index rows one
+  statement at a time; the read only fetches the rows. Decoding only what the index needs and
+  writing each chunk with `executemany` would close part of it (not measured).
+- **Verify against hashlib (target 50%).** The hashlib figure hashes bytes already in memory;
+  verify also reads every row from the store and checks the stored nodes and checkpoints. The
+  read alone runs at a fraction of the hashing rate (the rows above), so 50% of raw hashing is out
+  of reach while verify reads from the store; against reading and hashing together (the last
+  line of each store below) it does better.
+"""
+
+
+def verify_bound(s: dict[str, Any]) -> str:
+    rv = s["rebuild_verify"]
+    read, hashed = rv["sequential_read_per_second"], rv["hashlib_leaves_per_second"]
+    bound = 1 / (1 / read + 1 / hashed)
+    return (
+        f"Verify against reading and hashing the same rows in one pass (at most {bound:,.0f} "
+        f"rows/s from the two rates): {rv['verify_leaves_per_second'] / bound:.2f}."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="quick")
+    parser.add_argument("--readme", type=Path, default=HERE.parent / "README.md")
+    args = parser.parse_args(argv)
+    path = HERE / "results" / f"bench-{args.size}.json"
+    results = json.loads(path.read_text("utf-8"))
+    text = args.readme.read_text("utf-8")
+    new = section(results, f"bench/results/{path.name}")
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END + "\n", 1)
+        text = head + new + tail
+    else:
+        head, tail = text.split("## The code", 1)
+        text = head + new + "\n## The code" + tail
+    args.readme.write_text(text, "utf-8")
+    print(f"{args.readme}: benchmark section from {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
