@@ -17,6 +17,7 @@ from api.limits import BodyLimits
 from api.metrics import CountRequests, Metrics
 from api.routes import admin, audit, consents, integrity, ops, sharing, youths
 from api.settings import Settings
+from api.web import router as web_router
 from ledger.catalogue import load_catalogue
 from ledger.integrity import IntegrityService
 from ledger.keys import KeyDirectory
@@ -109,6 +110,7 @@ def create_app(
     errors.install(app)
     for module in (ops, admin, youths, consents, sharing, audit, integrity, docs):
         app.include_router(module.router)
+    app.include_router(web_router)  # the pages (issue 13), on the same use cases
     return app
 
 

@@ -1,0 +1,64 @@
+"""Pages over the whole app (TestClient): a browser-like client per person, each with its own
+cookie jar, signed in with a token the admin minted, and a helper that posts a form the way a
+browser would, with the CSRF token of the page it came from."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.e2e.conftest import Api, api  # noqa: F401  (the fixture)
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Browser:
+    client: TestClient
+    last: Any = None
+
+    def get(self, path: str, **kw: Any) -> Any:
+        self.last = self.client.get(path, **kw)
+        return self.last
+
+    def csrf(self) -> str:
+        found = CSRF.search(self.last.text)
+        assert found, "the page carries no CSRF token"
+        return found.group(1)
+
+    def post(self, path: str, data: list[tuple[str, str]] | dict[str, Any], **kw: Any) -> Any:
+        """A form post with the CSRF token of the page last shown."""
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        pairs.append(("csrf", self.csrf()))
+        self.last = self.client.post(
+            path,
+            content=urlencode(pairs),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            **kw,
+        )
+        return self.last
+
+    def text(self) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", " ", self.last.text))
+
+
+def browser(on: Api, who: str | None = None) -> Browser:
+    b = Browser(TestClient(on.client.app, follow_redirects=True))
+    if who is not None:
+        b.get("/sign-in")
+        r = b.post("/sign-in", {"token": on.tokens[who]})
+        assert r.status_code == 200, r.text
+    return b
+
+
+@pytest.fixture
+def people(api: Api) -> Iterator[Api]:  # noqa: F811  (the fixture imported above)
+    api.agencies()
+    yield api
