@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import auth, sharing, worklist, youths
+from api.web import auth, consents, reports, sharing, worklist, youths
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(youths.router)
 router.include_router(worklist.router)
 router.include_router(sharing.router)
+router.include_router(consents.router)
+router.include_router(reports.router)

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
 from api.web.i18n import text
+from ledger import access
 from ledger.actor import Actor
 from ledger.application import Request as LedgerRequest
 from ledger.crypto import DecryptionError, derive_key, open_sealed, seal
@@ -45,6 +47,7 @@ from ledger.errors import (
 )
 from ledger.service import Ledger
 from ledger.timeutil import STOCKHOLM
+from ledger.youth import Youth
 
 COOKIE = "ledger_session"
 LANG_COOKIE = "ledger_lang"
@@ -241,12 +244,18 @@ class Page:
         assert self.actor is not None
         return LedgerRequest(self.actor)
 
+    def may_write(self, youth: Youth) -> None:
+        """A coordinator's form is shown only to whom the access policy lets write the youth
+        (ledger/access.py, youth.write): the same rule the use case applies when it is posted."""
+        assert self.actor is not None
+        access.require(self.actor, "youth.write", youth)
+
     @property
     def csrf(self) -> str:
         return csrf_token(self.request, self.session)
 
-    def t(self, key: str, **kw: Any) -> str:
-        return text(self.lang, key, **kw)
+    def t(self, message_key: str, /, **kw: Any) -> str:
+        return text(self.lang, message_key, **kw)
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         agency_name = None
@@ -324,7 +333,8 @@ def with_query(path: str, **params: str | None) -> str:
 def field_errors(error: Invalid) -> dict[str, str]:
     """The server's message for each field it names (several for one field joined)."""
     out: dict[str, str] = {}
-    for name, message in error.errors:
+    for given, message in error.errors:
+        name = re.sub(r"\[\d+\].*$", "", given)  # givers[1].guardian_id: beside "givers"
         out[name] = f"{out[name]}; {message}" if name in out else message
     return out
 

@@ -119,6 +119,7 @@ def overview(youth_id: str, request: Request) -> Response:
 @router.get("/youths/{youth_id}/guardians/new")
 def guardian_form(youth_id: str, request: Request) -> Response:
     page = page_of(request)
+    page.may_write(page.ledger.youth(youth_id))
     youth = page.ledger.read_youth(page.ctx, youth_id)
     return page.render("web/guardian_new.html", youth=youth, values={"custody": "joint"}, errors={})
 
@@ -153,6 +154,7 @@ async def add_guardian(youth_id: str, request: Request) -> Response:
 @router.get("/youths/{youth_id}/cases/new")
 def case_form(youth_id: str, request: Request) -> Response:
     page = page_of(request)
+    page.may_write(page.ledger.youth(youth_id))
     youth = page.ledger.read_youth(page.ctx, youth_id)
     assert page.actor is not None
     values = {"form": "SSPF", "agencies": [page.actor.agency_id]}

@@ -8,13 +8,17 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import Api, api  # noqa: F401  (the fixture)
+from api.main import create_app
+from api.settings import Settings
+from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
+from tests.e2e.conftest import ADMIN_TOKEN, Api, api  # noqa: F401  (the fixture)
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -62,3 +66,23 @@ def browser(on: Api, who: str | None = None) -> Browser:
 def people(api: Api) -> Iterator[Api]:  # noqa: F811  (the fixture imported above)
     api.agencies()
     yield api
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def on_store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Api]:
+    """The whole app on a SQLite file or on a fresh PostgreSQL schema, agencies and tokens set
+    up: the pages run on both stores."""
+    if request.param == "postgres":
+        require_postgres()
+        url = postgres_url()
+    else:
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    settings = Settings(database_url=url, admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys")
+    try:
+        with TestClient(create_app(settings, clock=clock)) as client:
+            api = Api(client, clock, {"admin": ADMIN_TOKEN})
+            api.agencies()
+            yield api
+    finally:
+        if request.param == "postgres":
+            drop_schema(url)
