@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	@echo "Sign-in page: http://$(HOST):$(PORT)/sign-in"
+	@echo "First token:  $(BIN)/ledger token --agency ledger-admin --actor admin --role admin"
+	@echo "              (sign in with it to register agencies and mint the others' tokens)"
 	$(BIN)/ledger serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import auth, consents, reports, sharing, worklist, youths
+from api.web import admin, auth, consents, reports, sharing, worklist, youths
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
@@ -14,3 +14,4 @@ router.include_router(worklist.router)
 router.include_router(sharing.router)
 router.include_router(consents.router)
 router.include_router(reports.router)
+router.include_router(admin.router)

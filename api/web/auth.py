@@ -23,7 +23,7 @@ from ledger.errors import Unauthenticated
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 STATIC = Path(__file__).resolve().parent / "static"
-STATIC_FILES = {"web.css": "text/css", "web.js": "text/javascript"}
+STATIC_FILES = {"web.css": "text/css", "web.js": "text/javascript", "favicon.svg": "image/svg+xml"}
 
 
 def start_page(roles: frozenset[str]) -> str:
@@ -105,6 +105,11 @@ def choose_language(lang: str, request: Request) -> Response:
             httponly=True,
         )
     return response
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return static("favicon.svg")
 
 
 @router.get("/static/{name}")

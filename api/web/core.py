@@ -227,6 +227,8 @@ class Page:
     session: Session
     actor: Actor | None
     lang: str
+    _labels: dict[str, str] | None = None
+    _agencies: dict[str, str] | None = None
 
     @property
     def ledger(self) -> Ledger:
@@ -243,6 +245,20 @@ class Page:
         two API calls without the header are)."""
         assert self.actor is not None
         return LedgerRequest(self.actor)
+
+    def label(self, code: str) -> str:
+        """A category, purpose or situation in the page's language (the catalogue's label)."""
+        if self._labels is None:
+            self._labels = {}
+            catalogue = self.ledger.catalogue
+            for entry in (*catalogue.categories, *catalogue.purposes, *catalogue.situations):
+                self._labels[entry.id] = entry.label_en if self.lang == "en" else entry.label_sv
+        return self._labels.get(code, code)
+
+    def agency_name(self, agency_id: str) -> str:
+        if self._agencies is None:
+            self._agencies = {a["id"]: a["name"] for a in self.ledger.list_agencies()}
+        return self._agencies.get(agency_id, agency_id)
 
     def may_write(self, youth: Youth) -> None:
         """A coordinator's form is shown only to whom the access policy lets write the youth
@@ -265,6 +281,10 @@ class Page:
             except LedgerError:
                 agency_name = None
         html = TEMPLATES.get_template(template).render(
+            label=self.label,
+            labels=lambda codes: ", ".join(self.label(c) for c in codes or []),
+            agency=self.agency_name,
+            agencies_of=lambda ids: ", ".join(self.agency_name(a) for a in ids or []),
             lang=self.lang,
             t=self.t,
             me=self.actor,

@@ -207,7 +207,7 @@ SV: dict[str, str] = {
     "wl.waiting_for": "väntar på: {who}",
     "wl.expires": "går ut {at}",
     "wl.turns": "fyller 18 den {at}",
-    "late": "registrerat i efterhand",
+    "late": "dokumenterat i efterhand",
     "attempt": "stoppat försök",
     "registration_attempt": "försök att registrera en redan registrerad ungdom",
     # review, extract, integrity

@@ -19,7 +19,7 @@ from ledger.timeutil import STOCKHOLM, turns
 WIDTH = 900
 LEFT = 150  # room for the row labels
 RIGHT = 20
-ROW = 34
+ROW = 40
 TOP = 30
 BAR = 14
 
@@ -85,10 +85,16 @@ def build(
     lines: list[dict[str, Any]] = []
     for i, c in enumerate(consents):
         y = TOP + i * ROW
-        rows.append({"y": y + BAR / 2 + 4, "label": f"{text(lang, 'consent')} {i + 1}"})
+        rows.append(
+            {
+                "y": y + BAR / 2 + 4,
+                "label": f"{text(lang, 'consent')} {i + 1}",
+                "sub": text(lang, "status." + c["status"]),
+            }
+        )
         items.append(_consent_item(c, i + 1, y, x, end, lang))
     dy = TOP + len(consents) * ROW
-    rows.append({"y": dy + BAR / 2 + 4, "label": text(lang, "disclosures")})
+    rows.append({"y": dy + BAR / 2 + 4, "label": text(lang, "disclosures"), "sub": ""})
     for d in disclosures:
         items.append(_disclosure_item(d, dy + BAR / 2, x, lang))
     axis_y = dy + ROW
@@ -96,6 +102,7 @@ def build(
     lines.append(
         {
             "class": "tl-18",
+            "anchor": "end" if x(eighteen) > WIDTH - 120 else "middle",
             "x": x(eighteen),
             "y1": TOP - 18,
             "y2": axis_y,
@@ -106,6 +113,7 @@ def build(
     lines.append(
         {
             "class": "tl-today",
+            "anchor": "middle",
             "x": x(now),
             "y1": TOP - 6,
             "y2": axis_y,

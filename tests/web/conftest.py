@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
-from tests.e2e.conftest import ADMIN_TOKEN, Api, api  # noqa: F401  (the fixture)
+from tests.e2e.conftest import ADMIN_TOKEN, Api, api, on_sqlite  # noqa: F401  (fixtures)
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
