@@ -40,6 +40,8 @@ SV: dict[str, str] = {
     "no": "nej",
     "none": "inga",
     "optional": "frivilligt",
+    "all": "alla",
+    "concerns_others": "Rör uppgiften också någon annan (t.ex. en förälder eller ett syskon)?",
     # find / register
     "find_title": "Sök eller registrera ungdom",
     "personal_number": "Personnummer",
@@ -280,6 +282,8 @@ EN: dict[str, str] = {
     "no": "no",
     "none": "none",
     "optional": "optional",
+    "all": "all",
+    "concerns_others": "Does the information also concern someone else (a parent, a sibling)?",
     "find_title": "Find or register a youth",
     "personal_number": "Personal identity number",
     "pnr_help": "YYYYMMDD-NNNN",

@@ -216,3 +216,76 @@ def test_staff_cannot_open_the_review_or_the_extract(people: Api) -> None:
     lars = browser(people, "lars")
     assert lars.get(f"/review?youth_id={youth_id}").status_code == 403
     assert lars.get(f"/youths/{youth_id}/extract").status_code == 403
+
+
+def test_extend_partly_revoke_and_annul_through_the_pages(people: Api) -> None:
+    anna = browser(people, "anna")
+    youth_id = register(anna)
+    guardian(anna, youth_id, "Maria Andersson", custody="sole")
+    (maria,) = guardian_ids(people, youth_id)
+    consent_id = record_consent(anna, youth_id, maria)
+    assert 'id="consent-status">gällande' in anna.last.text  # sole custody: one signature
+    anna.get(f"/consents/{consent_id}/extend")
+    r = anna.post(
+        f"/consents/{consent_id}/extensions",
+        [
+            ("add.categories", "family_situation"),
+            ("givers", f"guardian:{maria}"),
+            ("method", "written"),
+            ("form_reference", "SSPF-2026-002"),
+            ("obtained_at", "2026-03-02T08:45"),
+        ],
+    )
+    assert r.status_code == 200, r.text
+    scope = people.get(f"/v1/consents/{consent_id}", "anna").json()["scope"]
+    assert "family_situation" in scope["categories"]
+    anna.get(f"/consents/{consent_id}/revoke")
+    r = anna.post(
+        f"/consents/{consent_id}/revocations",
+        [
+            ("kind", "partial"),
+            ("remove.categories", "family_situation"),
+            ("revoked_by", f"guardian:{maria}"),
+            ("communicated", "written"),
+            ("effective_at", "2026-03-02T08:50"),
+        ],
+    )
+    assert r.status_code == 200, r.text
+    assert 'id="consent-status">delvis återkallat' in r.text
+    assert 'class="tl-bar narrowed"' in anna.get(f"/youths/{youth_id}").text
+    # separation of duties: who registered it may not annul it; another coordinator may
+    anna.get(f"/consents/{consent_id}/annul")
+    r = anna.post(f"/consents/{consent_id}/annulments", {"reason": "fel ungdom"})
+    assert r.status_code == 403
+    people.token("bo", "soc-orebro", "coordinator")
+    bo = browser(people, "bo")
+    bo.get(f"/consents/{consent_id}/annul")
+    r = bo.post(f"/consents/{consent_id}/annulments", {"reason": ""})
+    assert r.status_code == 422 and 'id="reason-error"' in r.text
+    r = bo.post(f"/consents/{consent_id}/annulments", {"reason": "fel ungdom"})
+    assert r.status_code == 200 and 'id="consent-status">upphävt' in r.text
+
+
+def test_a_partial_revocation_that_removes_nothing_is_refused_beside_the_field(
+    people: Api,
+) -> None:
+    anna = browser(people, "anna")
+    youth_id = register(anna)
+    guardian(anna, youth_id, "Maria Andersson", custody="sole")
+    (maria,) = guardian_ids(people, youth_id)
+    consent_id = record_consent(anna, youth_id, maria)
+    anna.get(f"/consents/{consent_id}/revoke")
+    r = anna.post(
+        f"/consents/{consent_id}/revocations",
+        [
+            ("kind", "partial"),
+            ("revoked_by", f"guardian:{maria}"),
+            ("communicated", "written"),
+            ("notes", "Samtal <i>i dag</i>"),
+            ("effective_at", "2026-03-02T08:50"),
+        ],
+    )
+    assert r.status_code == 422
+    assert "a partial revocation names what it removes" in r.text
+    assert "Samtal &lt;i&gt;i dag&lt;/i&gt;" in r.text  # kept and escaped
+    assert people.get(f"/v1/consents/{consent_id}", "anna").json()["status"] == "active"
