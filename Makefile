@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck unit bench bench-decisions bench-integrity clean
+.PHONY: install run test lint typecheck unit bench bench-decisions bench-integrity clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/pytest -q
+
+# The README's pictures of the pages, from the browser test (needs Debian's chromium).
+screenshots: install
+	LEDGER_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 unit: install
 	$(BIN)/pytest tests/unit

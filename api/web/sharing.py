@@ -86,6 +86,21 @@ def _required(form: Form, names: tuple[str, ...], errors: dict[str, str]) -> Non
             errors.setdefault(name, "is required")
 
 
+# The use cases name the API's fields; the form has one recipient and one category.
+FORM_FIELD = {
+    "youth_id": "youth",
+    "to_agencies": "to_agency",
+    "categories": "category",
+    "from_agency": "youth",
+    "basis.provision": "provision",
+    "basis.note": "note",
+}
+
+
+def _beside_fields(e: Invalid) -> dict[str, str]:
+    return {FORM_FIELD.get(k, k): m for k, m in field_errors(e).items()}
+
+
 def _concerns(form: Form) -> bool | None:
     return {"yes": True, "no": False}.get(form.get("concerns_others"))
 
@@ -115,7 +130,7 @@ async def check(request: Request) -> Response:
         try:
             decision = page.ledger.check(page.ctx, q)
         except Invalid as e:
-            errors = field_errors(e)
+            errors = _beside_fields(e)
     values = form.values()
     if youth_id:
         values["youth_id"] = youth_id
@@ -178,7 +193,7 @@ async def disclose(request: Request) -> Response:
         try:
             status, body = page.ledger.disclose(page.command(), cmd)
         except Invalid as e:
-            errors = field_errors(e)
+            errors = _beside_fields(e)
     values = form.values()
     if errors:
         return page.render(

@@ -27,7 +27,9 @@ from ledger.timeutil import STOCKHOLM
 from tests.e2e.servers import ADMIN_TOKEN, Deployment, Server, deployment
 
 CHROMIUM = os.environ.get("LEDGER_TEST_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `make screenshots` sets LEDGER_SCREENSHOTS=1 and the pictures replace those of the README;
+# otherwise they go to the test's own folder, so a test run leaves the work tree as it was.
+README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _why_no_browser() -> str | None:
@@ -190,8 +192,11 @@ class Scanner:
             self.failures.append(f"{path}: {v['id']} ({v['impact']}) {targets}")
 
 
-def test_the_scenario_in_chromium(served: tuple[Server, dict[str, str]]) -> None:
+def test_the_scenario_in_chromium(served: tuple[Server, dict[str, str]], tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
+
+    keep = os.environ.get("LEDGER_SCREENSHOTS") == "1"
+    SCREENSHOTS = README_SCREENSHOTS if keep else tmp_path / "screenshots"
 
     server, tokens = served
     base = server.base
