@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-faults lint typecheck unit bench bench-quick bench-peers bench-decisions bench-integrity clean
+.PHONY: install run test test-faults lint typecheck unit bench bench-quick bench-peers bench-decisions bench-integrity clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	@echo "Sign-in page: http://$(HOST):$(PORT)/sign-in"
+	@echo "First token:  $(BIN)/ledger token --agency ledger-admin --actor admin --role admin"
+	@echo "              (sign in with it to register agencies and mint the others' tokens)"
 	$(BIN)/ledger serve --host $(HOST) --port $(PORT)
 
 lint: install
@@ -32,6 +35,10 @@ test: lint typecheck
 # more kills than the quick run in `make test`.
 test-faults: install
 	LEDGER_FAULT_KILLS=6 $(BIN)/pytest -q -m "" tests/faults
+
+# The README's pictures of the pages, from the browser test (needs Debian's chromium).
+screenshots: install
+	LEDGER_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 unit: install
 	$(BIN)/pytest tests/unit

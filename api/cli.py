@@ -95,7 +95,11 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(
-        f"Serving the consent ledger on http://{args.host}:{args.port} (docs at /docs)",
+        f"Serving the consent ledger on http://{args.host}:{args.port} (docs at /docs)\n"
+        f"Sign in at http://{args.host}:{args.port}/sign-in with a token: the admin token "
+        "(LEDGER_ADMIN_TOKEN, or one minted with `ledger token --agency ledger-admin --actor "
+        "admin --role admin`) opens the page where agencies are registered and the "
+        "coordinators' and staff's tokens are minted",
         file=sys.stderr,
     )
     uvicorn.run(

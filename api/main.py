@@ -21,6 +21,7 @@ from api.routes.feed import router as feed_router
 from api.routes.fhir import router as fhir_router
 from api.routes.receipts import router as receipts_router
 from api.settings import Settings
+from api.web import router as web_router
 from ledger.catalogue import load_catalogue
 from ledger.integrity import IntegrityService
 from ledger.keys import KeyDirectory
@@ -117,6 +118,7 @@ def create_app(
         app.include_router(module.router)
     for router in (feed_router, fhir_router, receipts_router):  # issue 17: interoperability
         app.include_router(router)
+    app.include_router(web_router)  # the pages (issue 13), on the same use cases
     return app
 
 
