@@ -213,6 +213,28 @@ class DisclosureIn(Body):
         default=None, description="whether the information also concerns someone else"
     )
     others_consent: OthersConsentIn | None = None
+    meeting_id: Id | None = Field(
+        default=None,
+        description="made at this recorded meeting of the youth's case; discloser and recipients "
+        "must have been present; occurred_at defaults to when the meeting was held",
+    )
+
+
+class MeetingIn(Body):
+    """A network meeting of a case (issue 14; seed 003)."""
+
+    held_at: Instant
+    channel: Literal["in_person", "video", "phone"]
+    agencies: list[Id] = Field(min_length=1, max_length=LIST_MAX, description="agencies present")
+    youth_present: bool = False
+    guardians_present: list[Id] = Field(default_factory=list, max_length=LIST_MAX)
+    others_present: list[Name] = Field(
+        default_factory=list, max_length=LIST_MAX, description="other persons present, by name"
+    )
+    consent_ids: list[Id] = Field(
+        default_factory=list, max_length=LIST_MAX, description="the consents the meeting relied on"
+    )
+    notes: Note | None = None
 
 
 class ReviewIn(Body):

@@ -10,9 +10,10 @@ from ledger.catalogue import Catalogue
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
 from ledger.store.database import postgres_setup, store_env
 from ledger.usecases.maintenance import MaintenanceUseCases
+from ledger.usecases.meetings import MeetingUseCases
 
 
-class Ledger(MaintenanceUseCases):
+class Ledger(MeetingUseCases, MaintenanceUseCases):
     """Every use case of the consent ledger over one event store."""
 
 

@@ -23,6 +23,7 @@ from ledger.consent import (
     Guardian,
 )
 from ledger.errors import Conflict, Invalid, NotFound
+from ledger.meeting import Meeting
 from ledger.personal import ERASED, Personal, erase_all
 from ledger.timeutil import iso, turns
 
@@ -67,6 +68,7 @@ class Disclosure:
             "purpose": data["purpose"],
             "situation": data.get("situation"),
             "channel": data.get("channel"),
+            "meeting_id": data.get("meeting_id"),
             "occurred_at": iso(self.fact.effective_at),
             "recorded_at": iso(self.fact.recorded_at),
             "retrospective": bool(data.get("retrospective")),
@@ -147,6 +149,21 @@ class Youth(Aggregate):
             fact = self.fact("case_closed", self.effective_at, {"reason": self.reason})
             closed = replace(youth.cases[self.case_id], closed=fact)
             youth.cases = {**youth.cases, self.case_id: closed}
+
+    class MeetingRecorded(Event):
+        """A network meeting of a case (ledger/meeting.py). `effective_at` is when it was held,
+        `agencies` the agencies present (the names the audit index reads)."""
+
+        meeting_id: str
+        case_id: str
+        effective_at: datetime
+        agencies: list[str]
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("meeting", self.effective_at, self.body)
+            meeting = Meeting(self.meeting_id, self.case_id, tuple(self.agencies), fact)
+            youth.meetings = {**youth.meetings, self.meeting_id: meeting}
 
     class ConsentEvent(Event):
         consent_id: str
@@ -243,6 +260,9 @@ class Youth(Aggregate):
             youth.disclosures = {
                 d: replace(x, fact=_erased(x.fact)) for d, x in youth.disclosures.items()
             }
+            youth.meetings = {
+                m: replace(x, fact=_erased(x.fact)) for m, x in youth.meetings.items()
+            }
 
     def __init__(self, personal_number: Personal, birth_date: date, name: Personal | None) -> None:
         self.personal_number = personal_number
@@ -253,6 +273,7 @@ class Youth(Aggregate):
         self.cases: dict[str, Case] = {}
         self.consents: dict[str, list[Fact]] = {}
         self.disclosures: dict[str, Disclosure] = {}
+        self.meetings: dict[str, Meeting] = {}
         self.erased: Fact | None = None
         self.registered_by = ""  # the agency that registered the youth (set by Registered)
         self.registration_attempts: tuple[Fact, ...] = ()
@@ -396,6 +417,38 @@ class Youth(Aggregate):
             self.CaseClosed, actor, now, case_id=case_id, reason=reason, effective_at=effective_at
         )
 
+    def record_meeting(
+        self,
+        *,
+        meeting_id: str,
+        case_id: str,
+        held_at: datetime,
+        agencies: list[str],
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        case = self.case(case_id)
+        outside = [a for a in agencies if a not in case.agencies]
+        if outside:
+            raise Invalid.field("agencies", f"not agencies of the case: {', '.join(outside)}")
+        absent = [g for g in body.get("guardians_present") or () if g not in self.guardians]
+        if absent:
+            raise Invalid.field("guardians_present", "names someone who is not a guardian")
+        unknown = [c for c in body.get("consent_ids") or () if c not in self.consents]
+        if unknown:
+            raise Invalid.field("consent_ids", "names a consent that is not the youth's")
+        self._trigger(
+            self.MeetingRecorded,
+            actor,
+            now,
+            meeting_id=meeting_id,
+            case_id=case_id,
+            effective_at=held_at,
+            agencies=agencies,
+            body=body,
+        )
+
     def record_consent_event(
         self,
         event_class: type[Youth.ConsentEvent],
@@ -441,6 +494,12 @@ class Youth(Aggregate):
             return self.cases[case_id]
         except KeyError:
             raise NotFound("no such case") from None
+
+    def meeting(self, meeting_id: str) -> Meeting:
+        try:
+            return self.meetings[meeting_id]
+        except KeyError:
+            raise NotFound("no such meeting") from None
 
     def consent_facts(self, consent_id: str) -> list[Fact]:
         try:

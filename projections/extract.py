@@ -46,6 +46,8 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
         agencies.update([d.data["from_agency"], *d.data["to_agencies"]])
     for state in states.values():
         agencies.update(state.granted.data["scope"]["agencies"])
+    for meeting in youth.meetings.values():
+        agencies.update(meeting.agencies)
     agencies.update(f.agency_id for f in youth.registration_attempts)
     return {
         "youth": {
@@ -73,6 +75,26 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
             for cid, facts in youth.consents.items()
             for f in facts
             if f.kind in (REVOKED, PARTIALLY_REVOKED)
+        ],
+        # The network meetings about the youth (issue 14): when, how, who was there, what was
+        # disclosed at each (the disclosures above carry the meeting's id).
+        "meetings": [
+            {
+                "id": m.meeting_id,
+                "case_id": m.case_id,
+                "held_at": iso(m.held_at),
+                "channel": m.fact.data.get("channel"),
+                "agencies": list(m.agencies),
+                "youth_present": bool(m.fact.data.get("youth_present")),
+                "guardians_present": [
+                    _giver(youth, {"party": "guardian", "guardian_id": g})
+                    for g in m.guardians_present
+                ],
+                "disclosure_ids": [
+                    d.disclosure_id for d in accepted if d.data.get("meeting_id") == m.meeting_id
+                ],
+            }
+            for m in sorted(youth.meetings.values(), key=lambda m: m.held_at)
         ],
         "refused_attempts": [_attempt(d) for d in refused],
         # Each agency that learned the youth is registered here by trying to register them.

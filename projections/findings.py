@@ -49,6 +49,9 @@ SEVERITY = {
     # OSL 10 kap. 2 § (necessity) and 27 § (balancing of interests) rest on a human judgement,
     # which a reviewer must see: every disclosure under them is shown (catalogue `judgement`).
     "STATUTORY_ASSESSMENT": NOTICE,
+    # Issue 14: a network meeting held while no consent of its case was in effect (the rule and
+    # its source: projections/meetings.py).
+    "MEETING_BEFORE_CONSENT": DEFICIENCY,
 }
 FINDING_CODES = tuple(SEVERITY)
 SCOPE_CODES = {
@@ -75,6 +78,7 @@ class Finding:
     consent_id: str | None = None
     disclosure_ids: list[str] = field(default_factory=list)
     message_sv: str = ""
+    meeting_id: str | None = None
 
     @classmethod
     def of(
@@ -85,9 +89,17 @@ class Finding:
         disclosure_id: str | None = None,
         consent_id: str | None = None,
         disclosure_ids: list[str] | None = None,
+        meeting_id: str | None = None,
     ) -> Finding:
         return cls(
-            code, said.en, youth_id, disclosure_id, consent_id, list(disclosure_ids or []), said.sv
+            code,
+            said.en,
+            youth_id,
+            disclosure_id,
+            consent_id,
+            list(disclosure_ids or []),
+            said.sv,
+            meeting_id,
         )
 
     @property
@@ -110,6 +122,8 @@ class Finding:
             body["consent_id"] = self.consent_id
         if self.disclosure_ids:
             body["disclosure_ids"] = list(self.disclosure_ids)
+        if self.meeting_id is not None:
+            body["meeting_id"] = self.meeting_id
         body["youth_id"] = self.youth_id
         return body
 
@@ -266,6 +280,12 @@ WORDING: dict[str, tuple[str, str]] = {
         "{judgement}; the reviewer should read its note{note}.",
         "Utlämnandet den {at} enligt {provision} vilar på {from_agency}s egen bedömning av "
         "{judgement}; granskaren bör läsa dess anteckning{note}.",
+    ),
+    "MEETING_BEFORE_CONSENT": (
+        "Meeting {meeting} of case {case} was held on {at}, before any consent of the case was in "
+        "effect; what was shared there had no consent to rest on.",
+        "Mötet {meeting} i ärende {case} hölls den {at}, innan något samtycke i ärendet gällde; det "
+        "som delades där hade inget samtycke att vila på.",
     ),
     "UNKNOWN_PROVISION": (
         "The disclosure on {at} relied on the provision {provision}, which is not in the "

@@ -16,6 +16,7 @@ from ledger.timeutil import iso
 from ledger.youth import Disclosure, Youth
 from projections.audit import may_view_youth, require_youth_view
 from projections.findings import SEVERITIES, Finding
+from projections.meetings import review_meetings
 from projections.youth_review import YouthReview
 
 
@@ -53,7 +54,9 @@ def run_review(
     shown = (
         [youth_id]
         if youth_id
-        else list(dict.fromkeys(d["youth_id"] for d in report["disclosures"]))
+        else list(
+            dict.fromkeys(d["youth_id"] for d in [*report["disclosures"], *report["meetings"]])
+        )
     )
     ledger.log_reads(request.actor, "run_review", shown, details)
     return report
@@ -77,7 +80,8 @@ def _youths_in_scope(
             return [y for y in found if may_view_youth(actor, y)]
         if agency_id != actor.agency_id:
             raise Forbidden("a coordinator may review only their own agency's disclosures")
-    rows = _audit(ledger, types=["youth.disclosure_recorded"], agency_id=agency_id)
+    types = ["youth.disclosure_recorded", "youth.meeting_recorded"]
+    rows = _audit(ledger, types=types, agency_id=agency_id)
     return [ledger.youth(y) for y in _unique(r.youth_id for r in rows)]
 
 
@@ -103,8 +107,14 @@ def review(
 ) -> dict[str, Any]:
     now = ledger.now()
     entries: list[dict[str, Any]] = []
+    meetings: list[dict[str, Any]] = []
     findings: list[Finding] = []
     for youth in youths:
+        held, found = review_meetings(
+            ledger, youth, now, agency_id=agency_id, since=since, until=until
+        )
+        meetings += held
+        findings += found
         chosen = [
             d
             for d in youth.disclosures.values()
@@ -129,6 +139,7 @@ def review(
     return {
         "generated_at": iso(now),
         "disclosures": entries,
+        "meetings": meetings,
         "findings": [f.to_json() for f in unique],
         "summary": summarise(entries, unique),
     }

@@ -17,6 +17,7 @@ from ledger.service import Ledger, open_ledger
 from projections.findings import FINDING_CODES, SEVERITY
 from projections.review import run_review
 from tests.conftest import ADMIN, MASTER_KEY, Clock, as_actor
+from tests.unit.jo_stories import JO_STORIES
 
 COORDINATOR = as_actor("anna", "soc-orebro", "coordinator")
 SECOND_COORDINATOR = as_actor("maja", "soc-orebro", "coordinator")
@@ -853,6 +854,7 @@ STORIES = [
     _statutory_and_annulled,
     _unknown_provision,
     _sig_after_the_police_consent,
+    *JO_STORIES,
 ]
 SENTENCE = re.compile(r"[A-ZÅÄÖ][^\n]*[.]")
 
@@ -894,8 +896,8 @@ def test_every_finding_code_of_the_contract_has_a_severity() -> None:
     assert set(FINDING_CODES) == set(SEVERITY)
     assert set(SEVERITY.values()) <= {"violation", "deficiency", "notice"}
     assert (
-        len(FINDING_CODES) == 21
-    )  # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT
+        len(FINDING_CODES) == 22
+    )  # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT; issue 14 the rest
 
 
 # -- scope, summary and access ---------------------------------------------------------------

@@ -1,0 +1,138 @@
+"""The record a JO review asks for (issue 14) over HTTP: network meetings, what the person was
+told, consent forms, the intervention's own consent, onward disclosures, as a client sees them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import Api
+
+
+def open_case(api: Api, youth: str) -> str:
+    r = api.post(
+        "/v1/cases",
+        {
+            "youth_id": youth,
+            "form": "SSPF",
+            "agencies": ["soc-orebro", "polis-orebro", "skola-x", "fritid-x"],
+        },
+        "anna",
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def meeting_body(api: Api, **over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "held_at": api.clock.now.isoformat(),
+        "channel": "in_person",
+        "agencies": ["soc-orebro", "skola-x", "fritid-x"],
+        "youth_present": True,
+        "others_present": ["Fritidsledaren Ali"],
+    }
+    body.update(over)
+    return body
+
+
+def fields(r: Any) -> list[str]:
+    return [e["field"] for e in r.json()["errors"]]
+
+
+def test_a_meeting_is_recorded_listed_and_named_by_the_disclosures_made_at_it(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    case_id = open_case(api, youth)
+    consent = api.consent(youth, [{"party": "youth"}], case_id=case_id).json()["id"]
+    held = api.clock.now.isoformat()
+    api.clock.advance(hours=2)
+    r = api.post(
+        f"/v1/cases/{case_id}/meetings",
+        meeting_body(api, held_at=held, consent_ids=[consent]),
+        "anna",
+    )
+    assert r.status_code == 201, r.text
+    meeting_id = r.json()["id"]
+    d = api.post(
+        "/v1/disclosures",
+        {
+            "from_agency": "skola-x",
+            "to_agencies": ["soc-orebro"],
+            "youth_id": youth,
+            "categories": ["school_attendance"],
+            "purpose": "crime_prevention",
+            "situation": "network_meeting",
+            "retrospective": True,
+            "meeting_id": meeting_id,
+        },
+        "lars",
+    )
+    assert d.status_code == 201, d.text
+    assert d.json()["meeting_id"] == meeting_id
+    assert d.json()["channel"] == "meeting"
+    listed = api.get(f"/v1/cases/{case_id}/meetings", "sara")
+    assert listed.status_code == 200, listed.text
+    [item] = listed.json()["items"]
+    assert item["id"] == meeting_id
+    assert item["consent_ids"] == [consent]
+    assert item["disclosure_ids"] == [d.json()["id"]]
+    report = api.post("/v1/reviews", {"youth_id": youth}, "ida").json()
+    assert report["meetings"][0]["received"][0]["disclosure_id"] == d.json()["id"]
+    assert report["findings"] == []
+    extract = api.get(f"/v1/youths/{youth}/register-extract", "anna").json()
+    assert extract["meetings"][0]["disclosure_ids"] == [d.json()["id"]]
+
+
+def test_an_unknown_meeting_is_422_naming_meeting_id_and_writes_nothing(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    api.consent(youth, [{"party": "youth"}])
+    size = api.tree_size()
+    r = api.post(
+        "/v1/disclosures",
+        {
+            "from_agency": "skola-x",
+            "to_agencies": ["soc-orebro"],
+            "youth_id": youth,
+            "categories": ["school_attendance"],
+            "purpose": "crime_prevention",
+            "situation": "network_meeting",
+            "retrospective": True,
+            "meeting_id": "no-such-meeting",
+        },
+        "lars",
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert fields(r) == ["meeting_id"]
+    assert api.tree_size() == size
+
+
+def test_a_bad_meeting_is_422_naming_the_field_and_writes_nothing(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    case_id = open_case(api, youth)
+    size = api.tree_size()
+    for over, field in [
+        ({"channel": "letter"}, "channel"),
+        ({"agencies": []}, "agencies"),
+        ({"agencies": ["bup-orebro"]}, "agencies"),
+        ({"held_at": "2026-03-02T10:00:00"}, "held_at"),
+        ({"consent_ids": ["nope"]}, "consent_ids"),
+    ]:
+        r = api.post(f"/v1/cases/{case_id}/meetings", meeting_body(api, **over), "anna")
+        assert r.status_code == 422, (over, r.text)
+        assert fields(r) == [field], over
+    assert api.tree_size() == size
+
+
+def test_meetings_are_recorded_by_a_coordinator_and_read_by_those_taking_part(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    case_id = open_case(api, youth)
+    assert api.post(f"/v1/cases/{case_id}/meetings", meeting_body(api), "lars").status_code == 403
+    assert api.get(f"/v1/cases/{case_id}/meetings", "lars").status_code == 200
+    api.post("/v1/agencies", {"id": "soc-annan", "name": "Annan", "kind": "social_services"})
+    api.token("eva", "soc-annan", "coordinator")
+    assert api.get(f"/v1/cases/{case_id}/meetings", "eva").status_code == 403
+    assert api.get("/v1/cases/no-such-case/meetings", "anna").status_code == 404
+    assert "/v1/cases/{case_id}/meetings" in api.client.get("/openapi.json").json()["paths"]
