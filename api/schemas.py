@@ -117,6 +117,33 @@ class ScopeChangeIn(Body):
 Method = Literal["written", "oral"]
 
 
+class InformationGivenIn(Body):
+    """What the givers were told (issue 14; seeds 000/002/003/004)."""
+
+    purpose: bool = Field(default=False, description="why information is shared")
+    recipients: bool = Field(default=False, description="to which agencies it goes")
+    right_to_revoke: bool = Field(default=False, description="that the consent can be revoked")
+    sig_end_conditions: bool | None = Field(
+        default=None, description="SIG: under which conditions the intervention ends (seed 004)"
+    )
+    how: Literal["written", "oral", "both"] | None = None
+    notes: Note | None = None
+
+
+class InterpreterIn(Body):
+    language: Name
+
+
+class AdaptationsIn(Body):
+    """How the information and the consent were adapted to the givers (seeds 000/002/003: "tolk,
+    kommunikationsstöd eller andra insatser")."""
+
+    interpreter: InterpreterIn | None = None
+    communication_support: bool = False
+    easy_read: bool = False
+    other: Note | None = None
+
+
 class ConsentIn(Body):
     youth_id: Id
     case_id: Id | None = None
@@ -132,6 +159,16 @@ class ConsentIn(Body):
     obtained_at: Instant
     valid_from: Instant | None = None
     valid_until: Instant | None = None
+    information_given: InformationGivenIn | None = None
+    adaptations: AdaptationsIn | None = Field(
+        default=None, description="interpreter_used is derived from adaptations.interpreter"
+    )
+    child_asked: bool | None = Field(
+        default=None, description="guardians' consent for a child under 15: was the child asked"
+    )
+    child_view: Note | None = Field(
+        default=None, description="guardians' consent for a child under 15: the child's own view"
+    )
 
 
 class SignatureIn(Body):

@@ -15,6 +15,7 @@ from ledger.personal import reveal
 from ledger.rules import consents_as_of
 from ledger.service import Ledger
 from ledger.timeutil import iso
+from ledger.usecases.consents import informed_json
 from ledger.usecases.youths import formatted_number
 from ledger.youth import Disclosure, Youth
 from projections.audit import require_youth_view
@@ -171,6 +172,7 @@ def _consent(youth: Youth, state: ConsentState, now: datetime) -> dict[str, Any]
         "interpreter_used": bool(grant.get("interpreter_used")),
         "informed_of_revocation": bool(grant.get("informed_of_revocation")),
         "copy_given": bool(grant.get("copy_given")),
+        **informed_json(grant),  # null: not recorded
         "maturity_assessment": state.maturity_assessment is not None,
         # how it came out, who assessed and when (issue 12, item 3); the rationale stays out
         "maturity_assessment_outcome": assessment_outcome(state.maturity_assessment),

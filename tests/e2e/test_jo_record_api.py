@@ -136,3 +136,44 @@ def test_meetings_are_recorded_by_a_coordinator_and_read_by_those_taking_part(ap
     assert api.get(f"/v1/cases/{case_id}/meetings", "eva").status_code == 403
     assert api.get("/v1/cases/no-such-case/meetings", "anna").status_code == 404
     assert "/v1/cases/{case_id}/meetings" in api.client.get("/openapi.json").json()["paths"]
+
+
+def test_a_consent_records_what_was_told_and_how_and_old_ones_read_null(api: Api) -> None:
+    api.agencies()
+    adult = api.youth("20060101")
+    old = api.consent(adult, [{"party": "youth"}], interpreter_used=True).json()["id"]
+    v = api.get(f"/v1/consents/{old}", "anna").json()
+    assert v["information_given"] is None and v["adaptations"] is None
+    assert v["interpreter_used"] is True
+    r = api.consent(
+        adult,
+        [{"party": "youth"}],
+        information_given={"purpose": True, "recipients": True, "right_to_revoke": True},
+        adaptations={"interpreter": {"language": "arabiska"}},
+    )
+    assert r.status_code == 201, r.text
+    v = api.get(f"/v1/consents/{r.json()['id']}", "anna").json()
+    assert v["adaptations"]["interpreter"] == {"language": "arabiska"}
+    assert v["interpreter_used"] is True
+    extract = api.get(f"/v1/youths/{adult}/register-extract", "anna").json()
+    shown = {c["id"]: c for c in extract["consents"]}
+    assert shown[r.json()["id"]]["adaptations"]["interpreter"] == {"language": "arabiska"}
+    assert shown[old]["information_given"] is None
+
+
+def test_a_contradictory_adaptation_is_422_naming_the_field_and_writes_nothing(api: Api) -> None:
+    api.agencies()
+    adult = api.youth("20060101")
+    size = api.tree_size()
+    r = api.consent(
+        adult, [{"party": "youth"}], interpreter_used=True, adaptations={"easy_read": True}
+    )
+    assert r.status_code == 422, r.text
+    assert fields(r) == ["adaptations.interpreter"]
+    r = api.consent(adult, [{"party": "youth"}], adaptations={"interpreter": {}})
+    assert r.status_code == 422, r.text
+    assert fields(r) == ["adaptations.interpreter.language"]
+    r = api.consent(adult, [{"party": "youth"}], child_asked=True)
+    assert r.status_code == 422, r.text
+    assert fields(r) == ["child_asked"]
+    assert api.tree_size() == size

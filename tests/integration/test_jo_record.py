@@ -44,3 +44,34 @@ def test_meetings_and_the_disclosures_made_at_them_survive_a_restart(
     # The lookup of a meeting is derived again from the events like every other.
     fresh.rebuild_indexes()
     assert fresh.youth_of("meeting", covered).id == fresh.youth(youth).id
+
+
+def test_what_the_givers_were_told_survives_a_restart_and_old_consents_read_not_recorded(
+    store: StoreUnderTest, ledger: Ledger, clock: Clock
+) -> None:
+    """Seeds 000/002/003: "tolk, kommunikationsstöd eller andra insatser"; seed 003: "Lou
+    tillfrågas om sina intressen och sin inställning"."""
+    world = World(ledger, clock).setup()
+    old = world.consent(world.youth())
+    lou = world.youth("20120315")
+    g1, g2 = world.guardian(lou), world.guardian(lou)
+    told = world.consent(
+        lou,
+        [{"party": "guardian", "guardian_id": g1}, {"party": "guardian", "guardian_id": g2}],
+        information_given={"purpose": True, "recipients": True, "right_to_revoke": True},
+        adaptations={"communication_support": True, "easy_read": True},
+        child_view="Lou vill ha stöd i skolan.",
+    )
+    fresh = store.open()
+    before = fresh.read_consent(COORDINATOR, old)
+    assert (before["information_given"], before["adaptations"], before["child_asked"]) == (
+        None,
+        None,
+        None,
+    )
+    after = fresh.read_consent(COORDINATOR, told)
+    assert after["adaptations"]["easy_read"] is True
+    assert after["interpreter_used"] is False
+    assert after["child_asked"] is True
+    assert after["child_view"] == "Lou vill ha stöd i skolan."
+    assert after["information_given"]["recipients"] is True
