@@ -159,6 +159,9 @@ class ConsentIn(Body):
     obtained_at: Instant
     valid_from: Instant | None = None
     valid_until: Instant | None = None
+    form_id: Id | None = Field(
+        default=None, description="the registered version of the consent form it was given on"
+    )
     information_given: InformationGivenIn | None = None
     adaptations: AdaptationsIn | None = Field(
         default=None, description="interpreter_used is derived from adaptations.interpreter"
@@ -255,6 +258,14 @@ class DisclosureIn(Body):
         description="made at this recorded meeting of the youth's case; discloser and recipients "
         "must have been present; occurred_at defaults to when the meeting was held",
     )
+
+
+class ConsentFormIn(Body):
+    """A version of a pre-printed consent form; its text is kept with its SHA-256."""
+
+    name: Name
+    version: Name
+    text: Text
 
 
 class MeetingIn(Body):

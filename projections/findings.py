@@ -52,6 +52,8 @@ SEVERITY = {
     # Issue 14: a network meeting held while no consent of its case was in effect (the rule and
     # its source: projections/meetings.py).
     "MEETING_BEFORE_CONSENT": DEFICIENCY,
+    # Issue 14; JO 7504-2018 (the rule and its source: projections/too_general.py).
+    "CONSENT_TOO_GENERAL": DEFICIENCY,
 }
 FINDING_CODES = tuple(SEVERITY)
 SCOPE_CODES = {
@@ -286,6 +288,12 @@ WORDING: dict[str, tuple[str, str]] = {
         "effect; what was shared there had no consent to rest on.",
         "Mötet {meeting} i ärende {case} hölls den {at}, innan något samtycke i ärendet gällde; det "
         "som delades där hade inget samtycke att vila på.",
+    ),
+    "CONSENT_TOO_GENERAL": (
+        "Consent {consent} covers {what}; a consent that general does not tell the givers what "
+        "they agree to (JO 7504-2018).",
+        "Samtycke {consent} omfattar {what}; ett så allmänt samtycke säger inte dem som lämnar det "
+        "vad de går med på (JO 7504-2018).",
     ),
     "UNKNOWN_PROVISION": (
         "The disclosure on {at} relied on the provision {provision}, which is not in the "

@@ -13,10 +13,12 @@ from ledger.application import Request
 from ledger.errors import Forbidden, Invalid
 from ledger.service import Ledger
 from ledger.timeutil import iso
+from ledger.usecases.forms import form_json
 from ledger.youth import Disclosure, Youth
 from projections.audit import may_view_youth, require_youth_view
 from projections.findings import SEVERITIES, Finding
 from projections.meetings import review_meetings
+from projections.too_general import too_general
 from projections.youth_review import YouthReview
 
 
@@ -109,7 +111,12 @@ def review(
     entries: list[dict[str, Any]] = []
     meetings: list[dict[str, Any]] = []
     findings: list[Finding] = []
+    forms: dict[str, dict[str, Any]] = {}  # the forms the youths' consents were given on
     for youth in youths:
+        for facts in youth.consents.values():
+            form_id = facts[0].data.get("form_id")
+            if form_id and form_id not in forms:
+                forms[form_id] = form_json(ledger.consent_form(form_id))
         held, found = review_meetings(
             ledger, youth, now, agency_id=agency_id, since=since, until=until
         )
@@ -131,6 +138,7 @@ def review(
             findings += found
         findings += judge.consent_findings()
         findings += judge.consents_without_purpose()
+        findings += too_general(ledger, youth, now, judge.relied)
     entries.sort(key=lambda e: (e["position"] is None, e["position"] or 0))
     unique = list({f.key(): f for f in findings}.values())
     concerning = _by_disclosure(unique)
@@ -140,6 +148,7 @@ def review(
         "generated_at": iso(now),
         "disclosures": entries,
         "meetings": meetings,
+        "forms": forms,
         "findings": [f.to_json() for f in unique],
         "summary": summarise(entries, unique),
     }

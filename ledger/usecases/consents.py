@@ -7,6 +7,9 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
 
 from ledger import access
 from ledger.access import require_role
@@ -21,6 +24,7 @@ from ledger.consent import (
     requirement,
 )
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
+from ledger.form import ConsentForm
 from ledger.informed import adaptations, child_heard, information_given
 from ledger.personal import Personal, reveal
 from ledger.timeutil import age_on, iso
@@ -61,6 +65,8 @@ def informed_json(grant: Mapping[str, Any]) -> dict[str, Any]:
         "adaptations": _json_value(grant.get("adaptations")),
         "child_asked": grant.get("child_asked"),
         "child_view": reveal(grant.get("child_view")),
+        "form_id": grant.get("form_id"),
+        "form_sha256": grant.get("form_sha256"),
     }
 
 
@@ -170,6 +176,16 @@ class ConsentUseCases(YouthUseCases):
             "outcome": raw["outcome"],
         }
 
+    def consent_form(self, form_id: str, *, field: str = "form_id") -> ConsentForm:
+        """The form, or Invalid naming `field` (NotFound for the form's own read)."""
+        try:
+            found: object = self.written_once(UUID(form_id))
+        except (ValueError, AggregateNotFoundError):
+            raise Invalid.field(field, "is not a registered consent form") from None
+        if not isinstance(found, ConsentForm):
+            raise Invalid.field(field, "is not a registered consent form")
+        return found
+
     def check_informed(
         self,
         youth: Youth,
@@ -182,6 +198,9 @@ class ConsentUseCases(YouthUseCases):
         that a consent without it reads "not recorded"."""
         case = youth.cases.get(cmd.get("case_id") or "")
         told: dict[str, Any] = {}
+        if cmd.get("form_id") is not None:  # the version of the form it was given on
+            form = self.consent_form(str(cmd["form_id"]))
+            told.update(form_id=str(form.id), form_sha256=form.sha256)
         if cmd.get("information_given") is not None:
             info, missing = information_given(
                 cmd["information_given"], sig=case is not None and case.form == "SIG"

@@ -177,3 +177,36 @@ def test_a_contradictory_adaptation_is_422_naming_the_field_and_writes_nothing(a
     assert r.status_code == 422, r.text
     assert fields(r) == ["child_asked"]
     assert api.tree_size() == size
+
+
+def test_a_consent_form_is_registered_read_and_referred_to_by_a_consent(api: Api) -> None:
+    api.agencies()
+    text = "Samtycke till informationsutbyte inom SSPF.\nDu kan återkalla samtycket när som helst."
+    r = api.post("/v1/consent-forms", {"name": "SSPF", "version": "2026-1", "text": text}, "anna")
+    assert r.status_code == 201, r.text
+    form = r.json()
+    assert (
+        api.post(
+            "/v1/consent-forms", {"name": "SSPF", "version": "2026-1", "text": "x"}, "anna"
+        ).status_code
+        == 409
+    )
+    assert (
+        api.post(
+            "/v1/consent-forms", {"name": "S", "version": "1", "text": "x"}, "lars"
+        ).status_code
+        == 403
+    )
+    read = api.get(f"/v1/consent-forms/{form['id']}", "lars").json()
+    assert read["text"] == text and read["sha256"] == form["sha256"]
+    assert api.get("/v1/consent-forms/nope", "lars").status_code == 404
+    assert [f["id"] for f in api.get("/v1/consent-forms", "ida").json()["items"]] == [form["id"]]
+    youth = api.youth("20060101")
+    size = api.tree_size()
+    bad = api.consent(youth, [{"party": "youth"}], form_id="nope")
+    assert bad.status_code == 422 and fields(bad) == ["form_id"]
+    assert api.tree_size() == size
+    consent = api.consent(youth, [{"party": "youth"}], form_id=form["id"]).json()["id"]
+    assert api.get(f"/v1/consents/{consent}", "anna").json()["form_sha256"] == form["sha256"]
+    report = api.post("/v1/reviews", {"youth_id": youth}, "ida").json()
+    assert report["forms"][form["id"]]["text"] == text

@@ -11,7 +11,7 @@ import pytest
 from ledger.errors import Invalid
 from ledger.service import Ledger
 from tests.conftest import Clock, StoreUnderTest
-from tests.unit.jo_stories import COORDINATOR, meeting, open_case
+from tests.unit.jo_stories import COORDINATOR, EVERY_SITUATION, meeting, open_case
 from tests.unit.test_review import SCHOOL, World, later
 
 
@@ -75,3 +75,30 @@ def test_what_the_givers_were_told_survives_a_restart_and_old_consents_read_not_
     assert after["child_asked"] is True
     assert after["child_view"] == "Lou vill ha stöd i skolan."
     assert after["information_given"]["recipients"] is True
+
+
+def test_a_form_and_the_consents_given_on_it_survive_a_restart(
+    store: StoreUnderTest, ledger: Ledger, clock: Clock
+) -> None:
+    """Seed 004: "Samtyckesblankett (bilaga 1) bör användas"; JO 7504-2018 (too general)."""
+    world = World(ledger, clock).setup()
+    text = "Samtycke till informationsutbyte inom SSPF.\nJag vet att jag kan återkalla det."
+    _, form = ledger.register_form(COORDINATOR, name="SSPF", version="1", text=text)
+    youth = world.youth()
+    scope = {
+        "agencies": ["soc-orebro", "polis-orebro", "skola-x"],
+        "categories": ["school_attendance"],
+        "purposes": ["crime_prevention"],
+        "situations": EVERY_SITUATION,
+    }
+    consent = world.consent(youth, form_id=form["id"], scope=scope)
+    world.disclose(youth)
+    fresh = store.open()
+    again = fresh.read_form(COORDINATOR, form["id"])
+    assert (again["text"], again["sha256"], again["intact"]) == (text, form["sha256"], True)
+    assert [f["id"] for f in fresh.list_forms(COORDINATOR)] == [form["id"]]
+    report = World(fresh, clock).review(youth_id=youth)
+    assert report["forms"][form["id"]]["text"] == text
+    assert [(f["code"], f["consent_id"]) for f in report["findings"]] == [
+        ("CONSENT_TOO_GENERAL", consent)
+    ]

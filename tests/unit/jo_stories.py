@@ -53,4 +53,37 @@ def _meeting_before_consent(world: Any) -> str:
     return str(youth)
 
 
-JO_STORIES = [_meeting_before_consent]
+EVERY_CATEGORY = [
+    "identity_contact",
+    "school_attendance",
+    "school_performance_support",
+    "social_services_assessment",
+    "social_services_interventions",
+    "police_incidents",
+    "threat_assessment",
+    "health_psychiatry",
+    "substance_use",
+    "family_situation",
+    "leisure_activities",
+    "action_plan",
+]
+EVERY_SITUATION = ["network_meeting", "coordination", "action_plan_follow_up"]
+
+
+def _consent_too_general(world: Any) -> str:
+    """JO 7504-2018: a consent form too general to tell its scope; every category and every
+    agency of the case is no informed consent."""
+    youth = world.youth()
+    case_id = open_case(world, youth, agencies=["soc-orebro", "polis-orebro", "skola-x"])
+    scope = {
+        "agencies": ["soc-orebro", "polis-orebro", "skola-x"],
+        "categories": EVERY_CATEGORY,
+        "purposes": ["crime_prevention"],
+        "situations": ["network_meeting"],
+    }
+    world.consent(youth, case_id=case_id, scope=scope)
+    world.disclose(youth)
+    return str(youth)
+
+
+JO_STORIES = [_meeting_before_consent, _consent_too_general]

@@ -896,7 +896,7 @@ def test_every_finding_code_of_the_contract_has_a_severity() -> None:
     assert set(FINDING_CODES) == set(SEVERITY)
     assert set(SEVERITY.values()) <= {"violation", "deficiency", "notice"}
     assert (
-        len(FINDING_CODES) == 22
+        len(FINDING_CODES) == 23
     )  # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT; issue 14 the rest
 
 
