@@ -260,6 +260,23 @@ class DisclosureIn(Body):
     )
 
 
+class InterventionConsentIn(Body):
+    """The consent to the case's intervention itself (seed 004), apart from consents to share."""
+
+    givers: list[GiverIn] = Field(min_length=1, max_length=LIST_MAX)
+    method: Method
+    form_reference: Name | None = None
+    notes: Note | None = None
+    obtained_at: Instant
+
+
+class InterventionWithdrawalIn(Body):
+    withdrawn_by: GiverIn
+    communicated: Method
+    notes: Note | None = None
+    effective_at: Instant
+
+
 class ConsentFormIn(Body):
     """A version of a pre-printed consent form; its text is kept with its SHA-256."""
 

@@ -23,6 +23,7 @@ from ledger.consent import (
     Guardian,
 )
 from ledger.errors import Conflict, Invalid, NotFound
+from ledger.intervention import InterventionConsent
 from ledger.meeting import Meeting
 from ledger.personal import ERASED, Personal, erase_all
 from ledger.timeutil import iso, turns
@@ -165,6 +166,30 @@ class Youth(Aggregate):
             meeting = Meeting(self.meeting_id, self.case_id, tuple(self.agencies), fact)
             youth.meetings = {**youth.meetings, self.meeting_id: meeting}
 
+    class InterventionConsentGiven(Event):
+        """The consent to the intervention of a case (ledger/intervention.py), not to sharing."""
+
+        case_id: str
+        effective_at: datetime
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("intervention_consent_given", self.effective_at, self.body)
+            given = InterventionConsent(self.case_id, fact)
+            held = youth.interventions.get(self.case_id, ())
+            youth.interventions = {**youth.interventions, self.case_id: (*held, given)}
+
+    class InterventionConsentWithdrawn(Event):
+        case_id: str
+        effective_at: datetime
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("intervention_consent_withdrawn", self.effective_at, self.body)
+            *before, last = youth.interventions[self.case_id]
+            withdrawn = (*before, replace(last, withdrawn=fact))
+            youth.interventions = {**youth.interventions, self.case_id: withdrawn}
+
     class ConsentEvent(Event):
         consent_id: str
         body: dict[str, Any]
@@ -263,6 +288,15 @@ class Youth(Aggregate):
             youth.meetings = {
                 m: replace(x, fact=_erased(x.fact)) for m, x in youth.meetings.items()
             }
+            youth.interventions = {
+                c: tuple(
+                    replace(
+                        x, given=_erased(x.given), withdrawn=x.withdrawn and _erased(x.withdrawn)
+                    )
+                    for x in held
+                )
+                for c, held in youth.interventions.items()
+            }
 
     def __init__(self, personal_number: Personal, birth_date: date, name: Personal | None) -> None:
         self.personal_number = personal_number
@@ -274,6 +308,8 @@ class Youth(Aggregate):
         self.consents: dict[str, list[Fact]] = {}
         self.disclosures: dict[str, Disclosure] = {}
         self.meetings: dict[str, Meeting] = {}
+        # by case, the latest last
+        self.interventions: dict[str, tuple[InterventionConsent, ...]] = {}
         self.erased: Fact | None = None
         self.registered_by = ""  # the agency that registered the youth (set by Registered)
         self.registration_attempts: tuple[Fact, ...] = ()
@@ -449,6 +485,51 @@ class Youth(Aggregate):
             body=body,
         )
 
+    def give_intervention_consent(
+        self,
+        *,
+        case_id: str,
+        effective_at: datetime,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        self.case(case_id)
+        held = self.intervention(case_id)
+        if held is not None and held.withdrawn is None:
+            raise Conflict("the case already holds a consent to the intervention")
+        self._trigger(
+            self.InterventionConsentGiven,
+            actor,
+            now,
+            case_id=case_id,
+            effective_at=effective_at,
+            body=body,
+        )
+
+    def withdraw_intervention_consent(
+        self,
+        *,
+        case_id: str,
+        effective_at: datetime,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        held = self.intervention(case_id)
+        if held is None or held.withdrawn is not None:
+            raise Conflict("the case holds no consent to the intervention in effect")
+        if effective_at < held.given.effective_at:
+            raise Invalid.field("effective_at", "is before the consent was given")
+        self._trigger(
+            self.InterventionConsentWithdrawn,
+            actor,
+            now,
+            case_id=case_id,
+            effective_at=effective_at,
+            body=body,
+        )
+
     def record_consent_event(
         self,
         event_class: type[Youth.ConsentEvent],
@@ -494,6 +575,11 @@ class Youth(Aggregate):
             return self.cases[case_id]
         except KeyError:
             raise NotFound("no such case") from None
+
+    def intervention(self, case_id: str) -> InterventionConsent | None:
+        """The case's latest consent to the intervention, if any."""
+        held = self.interventions.get(case_id, ())
+        return held[-1] if held else None
 
     def meeting(self, meeting_id: str) -> Meeting:
         try:

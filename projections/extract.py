@@ -11,6 +11,7 @@ from typing import Any
 from ledger.application import Request
 from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, assessment_outcome
 from ledger.errors import Invalid
+from ledger.intervention import intervention_view
 from ledger.personal import reveal
 from ledger.rules import consents_as_of
 from ledger.service import Ledger
@@ -96,6 +97,12 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
                 ],
             }
             for m in sorted(youth.meetings.values(), key=lambda m: m.held_at)
+        ],
+        # The consent to each case's intervention, apart from consents to share (issue 14).
+        "interventions": [
+            {"case_id": c.case_id, "form": c.form, **intervention_view(held, now, now)}
+            for c in youth.cases.values()
+            if (held := youth.interventions.get(c.case_id, ()))
         ],
         "refused_attempts": [_attempt(d) for d in refused],
         # Each agency that learned the youth is registered here by trying to register them.

@@ -210,3 +210,54 @@ def test_a_consent_form_is_registered_read_and_referred_to_by_a_consent(api: Api
     assert api.get(f"/v1/consents/{consent}", "anna").json()["form_sha256"] == form["sha256"]
     report = api.post("/v1/reviews", {"youth_id": youth}, "ida").json()
     assert report["forms"][form["id"]]["text"] == text
+
+
+def test_the_consent_to_the_intervention_is_recorded_on_the_case(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    r = api.post(
+        "/v1/cases",
+        {"youth_id": youth, "form": "SIG", "agencies": ["soc-orebro", "polis-orebro"]},
+        "anna",
+    )
+    case_id = r.json()["id"]
+    assert r.json()["intervention_consent"]["status"] == "not_recorded"
+    size = api.tree_size()
+    bad = api.post(
+        f"/v1/cases/{case_id}/intervention-consent",
+        {
+            "givers": [{"party": "guardian", "guardian_id": "x"}],
+            "method": "oral",
+            "obtained_at": api.clock.now.isoformat(),
+        },
+        "anna",
+    )
+    assert bad.status_code == 422 and fields(bad) == ["givers[0].guardian_id"]
+    assert api.tree_size() == size
+    body = {
+        "givers": [{"party": "youth"}],
+        "method": "written",
+        "obtained_at": api.clock.now.isoformat(),
+    }
+    assert api.post(f"/v1/cases/{case_id}/intervention-consent", body, "lars").status_code == 403
+    r = api.post(f"/v1/cases/{case_id}/intervention-consent", body, "anna")
+    assert r.status_code == 201, r.text
+    assert r.json()["intervention_consent"]["status"] == "given"
+    assert api.post(f"/v1/cases/{case_id}/intervention-consent", body, "anna").status_code == 409
+    api.clock.advance(days=1)
+    w = api.post(
+        f"/v1/cases/{case_id}/intervention-consent/withdrawal",
+        {
+            "withdrawn_by": {"party": "youth"},
+            "communicated": "oral",
+            "effective_at": api.clock.now.isoformat(),
+        },
+        "anna",
+    )
+    assert w.status_code == 201, w.text
+    assert (
+        api.get(f"/v1/cases/{case_id}", "sara").json()["intervention_consent"]["status"]
+        == "withdrawn"
+    )
+    extract = api.get(f"/v1/youths/{youth}/register-extract", "anna").json()
+    assert extract["interventions"][0]["status"] == "withdrawn"

@@ -102,3 +102,32 @@ def test_a_form_and_the_consents_given_on_it_survive_a_restart(
     assert [(f["code"], f["consent_id"]) for f in report["findings"]] == [
         ("CONSENT_TOO_GENERAL", consent)
     ]
+
+
+def test_the_consent_to_the_intervention_survives_a_restart_apart_from_sharing(
+    store: StoreUnderTest, ledger: Ledger, clock: Clock
+) -> None:
+    """Seed 004: "förutsätts att den enskilde samtycker till insatsen"; "Insatsen avslutas också om
+    individen inte längre samtycker till insatsen"."""
+    world = World(ledger, clock).setup()
+    youth = world.youth()
+    case_id = open_case(world, youth, form="SIG", agencies=["soc-orebro", "polis-orebro"])
+    given = {
+        "givers": [{"party": "youth"}],
+        "method": "oral",
+        "notes": "Samtal.",
+        "obtained_at": clock.now,
+    }
+    assert ledger.give_intervention_consent(COORDINATOR, case_id, given)[0] == 201
+    later(clock, days=10)
+    withdrawal = {
+        "withdrawn_by": {"party": "youth"},
+        "communicated": "written",
+        "effective_at": clock.now,
+    }
+    assert ledger.withdraw_intervention_consent(COORDINATOR, case_id, withdrawal)[0] == 201
+    fresh = store.open()
+    view = fresh.read_case(COORDINATOR, case_id)["intervention_consent"]
+    assert view["status"] == "withdrawn"
+    assert view["history"][0]["notes"] == "Samtal."
+    assert fresh.read_youth(COORDINATOR, youth)["consents"] == []
