@@ -54,6 +54,8 @@ SEVERITY = {
     "MEETING_BEFORE_CONSENT": DEFICIENCY,
     # Issue 14; JO 7504-2018 (the rule and its source: projections/too_general.py).
     "CONSENT_TOO_GENERAL": DEFICIENCY,
+    # Issue 14; seed 002 (the rule and its source: projections/onward.py).
+    "ONWARD_DISCLOSURE": NOTICE,
 }
 FINDING_CODES = tuple(SEVERITY)
 SCOPE_CODES = {
@@ -294,6 +296,12 @@ WORDING: dict[str, tuple[str, str]] = {
         "they agree to (JO 7504-2018).",
         "Samtycke {consent} omfattar {what}; ett så allmänt samtycke säger inte dem som lämnar det "
         "vad de går med på (JO 7504-2018).",
+    ),
+    "ONWARD_DISCLOSURE": (
+        "The disclosure on {at} by {from_agency} passed on {categories}, information that "
+        "originates with {owners}, not with {from_agency} itself.",
+        "Utlämnandet den {at} från {from_agency} förde vidare {categories}, uppgifter som kommer "
+        "från {owners} och inte från {from_agency} självt.",
     ),
     "UNKNOWN_PROVISION": (
         "The disclosure on {at} relied on the provision {provision}, which is not in the "

@@ -18,6 +18,7 @@ from ledger.youth import Disclosure, Youth
 from projections.audit import may_view_youth, require_youth_view
 from projections.findings import SEVERITIES, Finding
 from projections.meetings import review_meetings
+from projections.onward import onward
 from projections.too_general import too_general
 from projections.youth_review import YouthReview
 
@@ -133,6 +134,8 @@ def review(
         judge = YouthReview(ledger, youth, now)
         for d in chosen:
             entry, found = judge.disclosure(d)
+            basis_held = bool((entry.get("as_known_now") or {}).get("allowed"))
+            found += onward(ledger, str(youth.id), d, held=basis_held)
             entry["position"] = positions.get(d.fact.version)
             entries.append(entry)
             findings += found

@@ -261,3 +261,31 @@ def test_the_consent_to_the_intervention_is_recorded_on_the_case(api: Api) -> No
     )
     extract = api.get(f"/v1/youths/{youth}/register-extract", "anna").json()
     assert extract["interventions"][0]["status"] == "withdrawn"
+
+
+def test_the_catalogue_says_where_a_category_originates_and_reviews_show_onward_disclosures(
+    api: Api,
+) -> None:
+    api.agencies()
+    shown = {c["id"]: c for c in api.get("/v1/catalogue", "lars").json()["categories"]}
+    assert shown["school_attendance"]["originates_with"] == ["school"]
+    youth = api.youth("20060101")
+    api.consent(youth, [{"party": "youth"}])
+    r = api.post(
+        "/v1/disclosures",
+        {
+            "from_agency": "soc-orebro",
+            "to_agencies": ["polis-orebro"],
+            "youth_id": youth,
+            "categories": ["school_attendance"],
+            "purpose": "crime_prevention",
+            "situation": "network_meeting",
+        },
+        "sara",
+    )
+    assert r.status_code == 201, r.text
+    report = api.post("/v1/reviews", {"youth_id": youth}, "ida").json()
+    assert [(f["code"], f["severity"]) for f in report["findings"]] == [
+        ("ONWARD_DISCLOSURE", "notice")
+    ]
+    assert report["summary"]["by_severity"]["notice"] == 1

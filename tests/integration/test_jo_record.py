@@ -12,7 +12,7 @@ from ledger.errors import Invalid
 from ledger.service import Ledger
 from tests.conftest import Clock, StoreUnderTest
 from tests.unit.jo_stories import COORDINATOR, EVERY_SITUATION, meeting, open_case
-from tests.unit.test_review import SCHOOL, World, later
+from tests.unit.test_review import SCHOOL, SOCIAL, World, later
 
 
 def test_meetings_and_the_disclosures_made_at_them_survive_a_restart(
@@ -131,3 +131,17 @@ def test_the_consent_to_the_intervention_survives_a_restart_apart_from_sharing(
     assert view["status"] == "withdrawn"
     assert view["history"][0]["notes"] == "Samtal."
     assert fresh.read_youth(COORDINATOR, youth)["consents"] == []
+
+
+def test_an_onward_disclosure_is_a_notice_after_a_restart(
+    store: StoreUnderTest, ledger: Ledger, clock: Clock
+) -> None:
+    """Seed 002: "uppgifter från den egna verksamheten"."""
+    world = World(ledger, clock).setup()
+    youth = world.youth()
+    world.consent(youth)
+    passed = world.disclose(youth, SOCIAL, to_agencies=["polis-orebro"])
+    report = World(store.open(), clock).review(youth_id=youth)
+    assert [(f["code"], f["disclosure_id"]) for f in report["findings"]] == [
+        ("ONWARD_DISCLOSURE", passed)
+    ]

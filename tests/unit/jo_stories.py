@@ -10,6 +10,7 @@ from typing import Any
 from tests.conftest import as_actor
 
 COORDINATOR = as_actor("anna", "soc-orebro", "coordinator")
+SOCIAL = as_actor("sara", "soc-orebro", "staff")
 CASE_AGENCIES = ["soc-orebro", "polis-orebro", "skola-x", "fritid-x"]
 
 
@@ -86,4 +87,13 @@ def _consent_too_general(world: Any) -> str:
     return str(youth)
 
 
-JO_STORIES = [_meeting_before_consent, _consent_too_general]
+def _onward_disclosure(world: Any) -> str:
+    """Seed 002: "uppgifter från den egna verksamheten": social services passes on the school's
+    information on attendance."""
+    youth = world.youth()
+    world.consent(youth)
+    world.disclose(youth, SOCIAL, to_agencies=["polis-orebro"])
+    return str(youth)
+
+
+JO_STORIES = [_meeting_before_consent, _consent_too_general, _onward_disclosure]

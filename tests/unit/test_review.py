@@ -896,7 +896,7 @@ def test_every_finding_code_of_the_contract_has_a_severity() -> None:
     assert set(FINDING_CODES) == set(SEVERITY)
     assert set(SEVERITY.values()) <= {"violation", "deficiency", "notice"}
     assert (
-        len(FINDING_CODES) == 23
+        len(FINDING_CODES) == 24
     )  # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT; issue 14 the rest
 
 
@@ -906,7 +906,14 @@ def test_a_review_over_an_agency_and_a_period_keeps_only_what_falls_inside(world
     world.consent(youth)
     early = world.disclose(youth)
     middle = later(world.clock, days=2)
-    late = world.disclose(youth, SOCIAL, to_agencies=["polis-orebro"])
+    # social services' own information, so that no ONWARD_DISCLOSURE notice counts (issue 14)
+    late = world.disclose(
+        youth,
+        SOCIAL,
+        to_agencies=["polis-orebro"],
+        categories=["family_situation"],
+        concerns_others=False,
+    )
     report = world.review(agency_id="polis-orebro", since=middle)
     assert [d["id"] for d in report["disclosures"]] == [late]
     assert [d["id"] for d in world.review(until=middle)["disclosures"]] == [early]
