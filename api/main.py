@@ -15,7 +15,18 @@ from api.clock import system_clock
 from api.headers import SecurityHeaders
 from api.limits import BodyLimits
 from api.metrics import CountRequests, Metrics
-from api.routes import admin, audit, consents, forms, integrity, meetings, ops, sharing, youths
+from api.routes import (
+    admin,
+    audit,
+    consents,
+    forms,
+    integrity,
+    meetings,
+    ops,
+    secrecy,
+    sharing,
+    youths,
+)
 from api.settings import Settings
 from ledger.catalogue import load_catalogue
 from ledger.integrity import IntegrityService
@@ -107,7 +118,19 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(errors.ContainErrors)
     errors.install(app)
-    for module in (ops, admin, youths, meetings, consents, forms, sharing, audit, integrity, docs):
+    for module in (
+        ops,
+        admin,
+        youths,
+        meetings,
+        secrecy,
+        consents,
+        forms,
+        sharing,
+        audit,
+        integrity,
+        docs,
+    ):
         app.include_router(module.router)
     return app
 

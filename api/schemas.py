@@ -43,6 +43,12 @@ class AgencyIn(Body):
         "other",
     ]
     municipality: Name | None = None
+    org_number: Name | None = Field(
+        default=None, description="organisationsnummer of the controller (GDPR art. 15)"
+    )
+    dpo_contact: Name | None = Field(
+        default=None, description="how to reach the data protection officer"
+    )
 
 
 class YouthIn(Body):
@@ -275,6 +281,24 @@ class InterventionWithdrawalIn(Body):
     communicated: Method
     notes: Note | None = None
     effective_at: Instant
+
+
+class SecrecyDecisionIn(Body):
+    """An item withheld from the guardians, the youth or both (OSL 12 kap. 3 § andra stycket,
+    26 kap.); ledger/secrecy.py."""
+
+    item_kind: Literal["disclosure", "consent", "meeting"]
+    item_id: Id
+    audience: Literal["guardians", "youth", "both"]
+    provision: Literal["osl-12-3-2", "osl-26-1", "osl-26-5"]
+    decided_by: Id = Field(description="who made the decision")
+    decided_at: Instant
+    notes: Note | None = None
+
+
+class SecrecyReleaseIn(Body):
+    released_at: Instant
+    notes: Note | None = None
 
 
 class ConsentFormIn(Body):

@@ -13,9 +13,16 @@ from ledger.usecases.forms import FormUseCases
 from ledger.usecases.interventions import InterventionUseCases
 from ledger.usecases.maintenance import MaintenanceUseCases
 from ledger.usecases.meetings import MeetingUseCases
+from ledger.usecases.secrecy import SecrecyUseCases
 
 
-class Ledger(FormUseCases, MeetingUseCases, InterventionUseCases, MaintenanceUseCases):
+class Ledger(
+    FormUseCases,
+    MeetingUseCases,
+    InterventionUseCases,
+    SecrecyUseCases,
+    MaintenanceUseCases,
+):
     """Every use case of the consent ledger over one event store."""
 
 

@@ -26,6 +26,7 @@ from ledger.errors import Conflict, Invalid, NotFound
 from ledger.intervention import InterventionConsent
 from ledger.meeting import Meeting
 from ledger.personal import ERASED, Personal, erase_all
+from ledger.secrecy import SecrecyDecision
 from ledger.timeutil import iso, turns
 
 # Föräldrabalken 6 kap. 2 §: custody lasts until the child turns 18; no custody begins later.
@@ -190,6 +191,28 @@ class Youth(Aggregate):
             withdrawn = (*before, replace(last, withdrawn=fact))
             youth.interventions = {**youth.interventions, self.case_id: withdrawn}
 
+    class SecrecyDecided(Event):
+        """An item withheld from the youth or the guardians (ledger/secrecy.py)."""
+
+        decision_id: str
+        effective_at: datetime
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("secrecy_decided", self.effective_at, self.body)
+            decision = SecrecyDecision(self.decision_id, fact)
+            youth.secrecy = {**youth.secrecy, self.decision_id: decision}
+
+    class SecrecyReleased(Event):
+        decision_id: str
+        effective_at: datetime
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("secrecy_released", self.effective_at, self.body)
+            released = replace(youth.secrecy[self.decision_id], released=fact)
+            youth.secrecy = {**youth.secrecy, self.decision_id: released}
+
     class ConsentEvent(Event):
         consent_id: str
         body: dict[str, Any]
@@ -288,6 +311,12 @@ class Youth(Aggregate):
             youth.meetings = {
                 m: replace(x, fact=_erased(x.fact)) for m, x in youth.meetings.items()
             }
+            youth.secrecy = {
+                d: replace(
+                    x, decided=_erased(x.decided), released=x.released and _erased(x.released)
+                )
+                for d, x in youth.secrecy.items()
+            }
             youth.interventions = {
                 c: tuple(
                     replace(
@@ -308,6 +337,7 @@ class Youth(Aggregate):
         self.consents: dict[str, list[Fact]] = {}
         self.disclosures: dict[str, Disclosure] = {}
         self.meetings: dict[str, Meeting] = {}
+        self.secrecy: dict[str, SecrecyDecision] = {}
         # by case, the latest last
         self.interventions: dict[str, tuple[InterventionConsent, ...]] = {}
         self.erased: Fact | None = None
@@ -526,6 +556,57 @@ class Youth(Aggregate):
             actor,
             now,
             case_id=case_id,
+            effective_at=effective_at,
+            body=body,
+        )
+
+    def decide_secrecy(
+        self,
+        *,
+        decision_id: str,
+        effective_at: datetime,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        kind, item_id = body["item_kind"], body["item_id"]
+        known: dict[str, set[str]] = {
+            "disclosure": set(self.disclosures),
+            "consent": set(self.consents),
+            "meeting": set(self.meetings),
+        }
+        if item_id not in known[kind]:
+            raise Invalid.field("item_id", f"is not a {kind} of this youth")
+        self._trigger(
+            self.SecrecyDecided,
+            actor,
+            now,
+            decision_id=decision_id,
+            effective_at=effective_at,
+            body=body,
+        )
+
+    def release_secrecy(
+        self,
+        *,
+        decision_id: str,
+        effective_at: datetime,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        decision = self.secrecy.get(decision_id)
+        if decision is None:
+            raise NotFound("no such secrecy decision")
+        if decision.released is not None:
+            raise Conflict("the item has already been released")
+        if effective_at < decision.decided.effective_at:
+            raise Invalid.field("effective_at", "is before the decision")
+        self._trigger(
+            self.SecrecyReleased,
+            actor,
+            now,
+            decision_id=decision_id,
             effective_at=effective_at,
             body=body,
         )

@@ -20,18 +20,29 @@ from ledger.usecases.consents import informed_json
 from ledger.usecases.youths import formatted_number
 from ledger.youth import Disclosure, Youth
 from projections.audit import require_youth_view
+from projections.extract_audience import AUDIENCES, for_audience
 
 SECRECY_REVIEW_PROVISIONS = frozenset({"report-of-concern"})
 
 
 def register_extract(
-    ledger: Ledger, request: Request, youth_id: str, *, form: str = "json"
+    ledger: Ledger,
+    request: Request,
+    youth_id: str,
+    *,
+    form: str = "json",
+    audience: str = "youth",
 ) -> dict[str, Any]:
-    """The extract, as auditors and the coordinators of the youth's cases may produce it."""
+    """The extract, as auditors and the coordinators of the youth's cases may produce it, said to
+    its reader: the youth (default), the guardians, or the official preparing it
+    (projections/extract_audience.py)."""
     youth = ledger.youth(youth_id)
     require_youth_view(request.actor, youth)
-    ledger.log_access(request.actor, "read_register_extract", str(youth.id), {"format": form})
-    return extract_json(ledger, youth)
+    details: dict[str, object] = {"format": form, "audience": audience}
+    if audience not in AUDIENCES:
+        raise Invalid.field("audience", f"must be one of {', '.join(AUDIENCES)}")
+    ledger.log_access(request.actor, "read_register_extract", str(youth.id), details)
+    return for_audience(ledger, youth, extract_json(ledger, youth), audience, ledger.now())
 
 
 def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:

@@ -289,3 +289,89 @@ def test_the_catalogue_says_where_a_category_originates_and_reviews_show_onward_
         ("ONWARD_DISCLOSURE", "notice")
     ]
     assert report["summary"]["by_severity"]["notice"] == 1
+
+
+def test_the_extract_is_said_to_its_reader_and_withholds_under_secrecy(api: Api) -> None:
+    api.agencies()
+    r = api.post(
+        "/v1/agencies",
+        {
+            "id": "vard-x",
+            "name": "Vård X",
+            "kind": "health_care",
+            "org_number": "232100-0000",
+            "dpo_contact": "dso@x.example",
+        },
+    )
+    assert r.status_code == 201 and r.json()["org_number"] == "232100-0000"
+    youth = api.youth("20120315")
+    g1 = api.guardian(youth, "Eva Andersson")
+    g2 = api.guardian(youth, "Per Andersson")
+    givers = [{"party": "guardian", "guardian_id": g} for g in (g1, g2)]
+    assert api.consent(youth, givers).status_code == 201
+    report = {
+        "from_agency": "skola-x",
+        "to_agencies": ["soc-orebro"],
+        "youth_id": youth,
+        "categories": ["school_attendance"],
+        "purpose": "crime_prevention",
+        "basis": {"kind": "statutory", "provision": "report-of-concern"},
+    }
+    assert api.post("/v1/disclosures", report, "lars").status_code == 201
+    html = api.get(f"/v1/youths/{youth}/register-extract", "anna", headers={"Accept": "text/html"})
+    assert html.status_code == 200
+    assert "Vårdnadshavarnas samtycke" in html.text and "Ditt samtycke" not in html.text
+    assert "lämnas inte ut (sekretess)" in html.text
+    assert "Integritetsskyddsmyndigheten" in html.text
+    body = api.get(f"/v1/youths/{youth}/register-extract?audience=guardians", "anna").json()
+    assert body["audience"] == "guardians"
+    assert body["disclosures"][0]["from_agency"] is None
+    official = api.get(f"/v1/youths/{youth}/register-extract?audience=official", "ida").json()
+    assert official["disclosures"][0]["from_agency"] == "skola-x"
+    assert (
+        api.get(f"/v1/youths/{youth}/register-extract?audience=neighbours", "anna").status_code
+        == 422
+    )
+    size = api.tree_size()
+    bad = api.post(
+        f"/v1/youths/{youth}/secrecy-decisions",
+        {
+            "item_kind": "disclosure",
+            "item_id": "nope",
+            "audience": "guardians",
+            "provision": "osl-12-3-2",
+            "decided_by": "anna",
+            "decided_at": api.clock.now.isoformat(),
+        },
+        "anna",
+    )
+    assert bad.status_code == 422 and fields(bad) == ["item_id"]
+    assert api.tree_size() == size
+    consent_id = api.get(f"/v1/consents?youth_id={youth}", "anna").json()["items"][0]["id"]
+    decided = api.post(
+        f"/v1/youths/{youth}/secrecy-decisions",
+        {
+            "item_kind": "consent",
+            "item_id": consent_id,
+            "audience": "guardians",
+            "provision": "osl-12-3-2",
+            "decided_by": "anna",
+            "decided_at": api.clock.now.isoformat(),
+        },
+        "anna",
+    )
+    assert decided.status_code == 201, decided.text
+    assert api.post(f"/v1/youths/{youth}/secrecy-decisions", {}, "lars").status_code == 403
+    shown = api.get(f"/v1/youths/{youth}/register-extract?audience=guardians", "anna").json()
+    assert shown["consents"] == [] and shown["withheld"]["items"] == 1
+    listed = api.get(f"/v1/youths/{youth}/secrecy-decisions", "ida").json()["items"]
+    assert [d["item_id"] for d in listed] == [consent_id]
+    api.clock.advance(hours=1)
+    rel = api.post(
+        f"/v1/youths/{youth}/secrecy-decisions/{decided.json()['id']}/release",
+        {"released_at": api.clock.now.isoformat()},
+        "anna",
+    )
+    assert rel.status_code == 201, rel.text
+    shown = api.get(f"/v1/youths/{youth}/register-extract?audience=guardians", "anna").json()
+    assert [c["id"] for c in shown["consents"]] == [consent_id]

@@ -10,7 +10,8 @@ import pytest
 
 from ledger.errors import Invalid
 from ledger.service import Ledger
-from tests.conftest import Clock, StoreUnderTest
+from projections.extract import register_extract
+from tests.conftest import ADMIN, Clock, StoreUnderTest
 from tests.unit.jo_stories import COORDINATOR, EVERY_SITUATION, meeting, open_case
 from tests.unit.test_review import SCHOOL, SOCIAL, World, later
 
@@ -145,3 +146,44 @@ def test_an_onward_disclosure_is_a_notice_after_a_restart(
     assert [(f["code"], f["disclosure_id"]) for f in report["findings"]] == [
         ("ONWARD_DISCLOSURE", passed)
     ]
+
+
+def test_secrecy_decisions_and_the_extract_audiences_survive_a_restart(
+    store: StoreUnderTest, ledger: Ledger, clock: Clock
+) -> None:
+    """OSL 12 kap. 3 § andra stycket (towards the guardians); a report of concern's reporter is
+    hidden by default (DOMAIN.md); GDPR art. 15 controllers from the agency's registration."""
+    world = World(ledger, clock).setup()
+    ledger.register_agency(
+        ADMIN,
+        agency_id="bup-x",
+        name="BUP",
+        kind="child_psychiatry",
+        municipality=None,
+        org_number="232100-0164",
+        dpo_contact="dso@region.example",
+    )
+    youth = world.youth("20120315")
+    g = world.guardian(youth)
+    world.consent(youth, [{"party": "guardian", "guardian_id": g}])
+    report = {"kind": "statutory", "provision": "report-of-concern"}
+    world.disclose(youth, SCHOOL, to_agencies=["soc-orebro"], basis=report)
+    secret = world.disclose(youth, SCHOOL)
+    decision = {
+        "item_kind": "disclosure",
+        "item_id": secret,
+        "audience": "guardians",
+        "provision": "osl-12-3-2",
+        "decided_by": "anna",
+        "decided_at": clock.now,
+    }
+    assert ledger.decide_secrecy(COORDINATOR, youth, decision)[0] == 201
+    fresh = store.open()
+    to_guardians = register_extract(fresh, COORDINATOR, youth, audience="guardians")
+    assert secret not in {d["id"] for d in to_guardians["disclosures"]}
+    assert [d["reporter_withheld"] for d in to_guardians["disclosures"]] == [True]
+    assert to_guardians["withheld"]["items"] == 1
+    to_youth = register_extract(fresh, COORDINATOR, youth)
+    assert secret in {d["id"] for d in to_youth["disclosures"]}
+    assert {c["given_as_sv"] for c in to_youth["consents"]} == {"Vårdnadshavarnas samtycke"}
+    assert fresh.list_agencies()[-1]["org_number"] == "232100-0164"
