@@ -16,7 +16,18 @@ from api.headers import SecurityHeaders
 from api.limits import BodyLimits
 from api.logs import RequestIds
 from api.metrics import CountRequests, Metrics
-from api.routes import admin, audit, consents, integrity, ops, sharing, youths
+from api.routes import (
+    admin,
+    audit,
+    consents,
+    forms,
+    integrity,
+    meetings,
+    ops,
+    secrecy,
+    sharing,
+    youths,
+)
 from api.routes.feed import router as feed_router
 from api.routes.fhir import router as fhir_router
 from api.routes.receipts import router as receipts_router
@@ -114,7 +125,19 @@ def create_app(
     app.add_middleware(errors.ContainErrors)
     app.add_middleware(RequestIds)  # outermost: every log line of the request carries its id
     errors.install(app)
-    for module in (ops, admin, youths, consents, sharing, audit, integrity, docs):
+    for module in (
+        ops,
+        admin,
+        youths,
+        meetings,
+        secrecy,
+        consents,
+        forms,
+        sharing,
+        audit,
+        integrity,
+        docs,
+    ):
         app.include_router(module.router)
     for router in (feed_router, fhir_router, receipts_router):  # issue 17: interoperability
         app.include_router(router)

@@ -43,6 +43,12 @@ class AgencyIn(Body):
         "other",
     ]
     municipality: Name | None = None
+    org_number: Name | None = Field(
+        default=None, description="organisationsnummer of the controller (GDPR art. 15)"
+    )
+    dpo_contact: Name | None = Field(
+        default=None, description="how to reach the data protection officer"
+    )
 
 
 class YouthIn(Body):
@@ -123,6 +129,33 @@ class ScopeChangeIn(Body):
 Method = Literal["written", "oral"]
 
 
+class InformationGivenIn(Body):
+    """What the givers were told (issue 14; seeds 000/002/003/004)."""
+
+    purpose: bool = Field(default=False, description="why information is shared")
+    recipients: bool = Field(default=False, description="to which agencies it goes")
+    right_to_revoke: bool = Field(default=False, description="that the consent can be revoked")
+    sig_end_conditions: bool | None = Field(
+        default=None, description="SIG: under which conditions the intervention ends (seed 004)"
+    )
+    how: Literal["written", "oral", "both"] | None = None
+    notes: Note | None = None
+
+
+class InterpreterIn(Body):
+    language: Name
+
+
+class AdaptationsIn(Body):
+    """How the information and the consent were adapted to the givers (seeds 000/002/003: "tolk,
+    kommunikationsstöd eller andra insatser")."""
+
+    interpreter: InterpreterIn | None = None
+    communication_support: bool = False
+    easy_read: bool = False
+    other: Note | None = None
+
+
 class ConsentIn(Body):
     youth_id: Id
     case_id: Id | None = None
@@ -138,6 +171,19 @@ class ConsentIn(Body):
     obtained_at: Instant
     valid_from: Instant | None = None
     valid_until: Instant | None = None
+    form_id: Id | None = Field(
+        default=None, description="the registered version of the consent form it was given on"
+    )
+    information_given: InformationGivenIn | None = None
+    adaptations: AdaptationsIn | None = Field(
+        default=None, description="interpreter_used is derived from adaptations.interpreter"
+    )
+    child_asked: bool | None = Field(
+        default=None, description="guardians' consent for a child under 15: was the child asked"
+    )
+    child_view: Note | None = Field(
+        default=None, description="guardians' consent for a child under 15: the child's own view"
+    )
 
 
 class SignatureIn(Body):
@@ -219,6 +265,71 @@ class DisclosureIn(Body):
         default=None, description="whether the information also concerns someone else"
     )
     others_consent: OthersConsentIn | None = None
+    meeting_id: Id | None = Field(
+        default=None,
+        description="made at this recorded meeting of the youth's case; discloser and recipients "
+        "must have been present; occurred_at defaults to when the meeting was held",
+    )
+
+
+class InterventionConsentIn(Body):
+    """The consent to the case's intervention itself (seed 004), apart from consents to share."""
+
+    givers: list[GiverIn] = Field(min_length=1, max_length=LIST_MAX)
+    method: Method
+    form_reference: Name | None = None
+    notes: Note | None = None
+    obtained_at: Instant
+
+
+class InterventionWithdrawalIn(Body):
+    withdrawn_by: GiverIn
+    communicated: Method
+    notes: Note | None = None
+    effective_at: Instant
+
+
+class SecrecyDecisionIn(Body):
+    """An item withheld from the guardians, the youth or both (OSL 12 kap. 3 § andra stycket,
+    26 kap.); ledger/secrecy.py."""
+
+    item_kind: Literal["disclosure", "consent", "meeting"]
+    item_id: Id
+    audience: Literal["guardians", "youth", "both"]
+    provision: Literal["osl-12-3-2", "osl-26-1", "osl-26-5"]
+    decided_by: Id = Field(description="who made the decision")
+    decided_at: Instant
+    notes: Note | None = None
+
+
+class SecrecyReleaseIn(Body):
+    released_at: Instant
+    notes: Note | None = None
+
+
+class ConsentFormIn(Body):
+    """A version of a pre-printed consent form; its text is kept with its SHA-256."""
+
+    name: Name
+    version: Name
+    text: Text
+
+
+class MeetingIn(Body):
+    """A network meeting of a case (issue 14; seed 003)."""
+
+    held_at: Instant
+    channel: Literal["in_person", "video", "phone"]
+    agencies: list[Id] = Field(min_length=1, max_length=LIST_MAX, description="agencies present")
+    youth_present: bool = False
+    guardians_present: list[Id] = Field(default_factory=list, max_length=LIST_MAX)
+    others_present: list[Name] = Field(
+        default_factory=list, max_length=LIST_MAX, description="other persons present, by name"
+    )
+    consent_ids: list[Id] = Field(
+        default_factory=list, max_length=LIST_MAX, description="the consents the meeting relied on"
+    )
+    notes: Note | None = None
 
 
 class ReviewIn(Body):

@@ -93,6 +93,16 @@ RULES: dict[str, Rule] = {
             "nothing personal"
         ),
     ),
+    "forms.register": _rule(
+        "coordinator",
+        taking_part=False,
+        says="a coordinator registers a version of a consent form (its text, no personal data)",
+    ),
+    "forms.read": _rule(
+        "coordinator staff auditor",
+        taking_part=False,
+        says="anyone with a role reads the consent forms, so that all see what was signed",
+    ),
     "admin": _rule(
         "admin",
         taking_part=False,

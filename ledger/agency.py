@@ -20,6 +20,10 @@ class Agency(Aggregate):
         municipality: str | None
         actor_id: str
         agency_id: str  # the registering actor's agency, as on every event
+        # The controller's details a register extract names (GDPR art. 13-15; issue 14). Optional,
+        # last and defaulted, so that agencies registered before them read as before.
+        org_number: str | None = None
+        dpo_contact: str | None = None
 
     @staticmethod
     def create_id(code: str) -> UUID:
@@ -33,11 +37,15 @@ class Agency(Aggregate):
         municipality: str | None,
         actor_id: str,
         agency_id: str,
+        org_number: str | None = None,
+        dpo_contact: str | None = None,
     ) -> None:
         self.code = code
         self.name = name
         self.kind = kind
         self.municipality = municipality
+        self.org_number = org_number
+        self.dpo_contact = dpo_contact
 
     @classmethod
     def register(
@@ -49,6 +57,8 @@ class Agency(Aggregate):
         municipality: str | None,
         actor: Actor,
         now: datetime,
+        org_number: str | None = None,
+        dpo_contact: str | None = None,
     ) -> Agency:
         return cls._create(
             cls.Registered,
@@ -56,6 +66,8 @@ class Agency(Aggregate):
             name=name,
             kind=kind,
             municipality=municipality,
+            org_number=org_number,
+            dpo_contact=dpo_contact,
             actor_id=actor.actor_id,
             agency_id=actor.agency_id,
             timestamp=now,

@@ -21,6 +21,10 @@ class Entry:
     # A category that usually holds information about someone else too (a parent, a sibling):
     # a consent-based request must say whether it does (issue 12, item 6; seed 004).
     concerns_others: bool = False
+    # The agency kinds whose own information a category is (issue 14; the catalogue's
+    # `originates_with_source` says why): another kind that discloses it passes it on.
+    # None: any agency's own (identity, an action plan made together).
+    originates_with: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,9 @@ class Catalogue:
     def concerns_others(self, category_id: str) -> bool:
         return any(c.id == category_id and c.concerns_others for c in self.categories)
 
+    def originates_with(self, category_id: str) -> frozenset[str] | None:
+        return next((c.originates_with for c in self.categories if c.id == category_id), None)
+
     def provision(self, provision_id: str) -> Provision | None:
         return next((p for p in self.provisions if p.id == provision_id), None)
 
@@ -113,7 +120,14 @@ class Catalogue:
 
         return {
             "categories": [
-                {**entries((c,))[0], "concerns_others": c.concerns_others} for c in self.categories
+                {
+                    **entries((c,))[0],
+                    "concerns_others": c.concerns_others,
+                    "originates_with": None
+                    if c.originates_with is None
+                    else sorted(c.originates_with),
+                }
+                for c in self.categories
             ],
             "provisions": [
                 {
@@ -136,9 +150,15 @@ class Catalogue:
         }
 
 
-def _entries(raw: list[dict[str, str]]) -> tuple[Entry, ...]:
+def _entries(raw: list[dict[str, Any]]) -> tuple[Entry, ...]:
     return tuple(
-        Entry(e["id"], e["label_sv"], e["label_en"], bool(e.get("concerns_others", False)))
+        Entry(
+            e["id"],
+            e["label_sv"],
+            e["label_en"],
+            bool(e.get("concerns_others", False)),
+            _kinds(e.get("originates_with")),
+        )
         for e in raw
     )
 

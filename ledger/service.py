@@ -9,10 +9,20 @@ from datetime import datetime
 from ledger.catalogue import Catalogue
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
 from ledger.store.database import postgres_setup, store_env
+from ledger.usecases.forms import FormUseCases
+from ledger.usecases.interventions import InterventionUseCases
 from ledger.usecases.maintenance import MaintenanceUseCases
+from ledger.usecases.meetings import MeetingUseCases
+from ledger.usecases.secrecy import SecrecyUseCases
 
 
-class Ledger(MaintenanceUseCases):
+class Ledger(
+    FormUseCases,
+    MeetingUseCases,
+    InterventionUseCases,
+    SecrecyUseCases,
+    MaintenanceUseCases,
+):
     """Every use case of the consent ledger over one event store."""
 
 

@@ -24,7 +24,10 @@ from ledger.consent import (
     Guardian,
 )
 from ledger.errors import Conflict, Invalid, NotFound
+from ledger.intervention import InterventionConsent
+from ledger.meeting import Meeting
 from ledger.personal import ERASED, Personal, erase_all
+from ledger.secrecy import SecrecyDecision
 from ledger.timeutil import iso, turns
 
 # Föräldrabalken 6 kap. 2 §: custody lasts until the child turns 18; no custody begins later.
@@ -72,6 +75,7 @@ class Disclosure:
             "purpose": data["purpose"],
             "situation": data.get("situation"),
             "channel": data.get("channel"),
+            "meeting_id": data.get("meeting_id"),
             "occurred_at": iso(self.fact.effective_at),
             "recorded_at": iso(self.fact.recorded_at),
             "retrospective": bool(data.get("retrospective")),
@@ -170,6 +174,67 @@ class Youth(Aggregate):
             closed = replace(youth.cases[self.case_id], closed=fact)
             youth.cases = {**youth.cases, self.case_id: closed}
 
+    class MeetingRecorded(Event):
+        """A network meeting of a case (ledger/meeting.py). `effective_at` is when it was held,
+        `agencies` the agencies present (the names the audit index reads)."""
+
+        meeting_id: str
+        case_id: str
+        effective_at: datetime
+        agencies: list[str]
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("meeting", self.effective_at, self.body)
+            meeting = Meeting(self.meeting_id, self.case_id, tuple(self.agencies), fact)
+            youth.meetings = {**youth.meetings, self.meeting_id: meeting}
+
+    class InterventionConsentGiven(Event):
+        """The consent to the intervention of a case (ledger/intervention.py), not to sharing."""
+
+        case_id: str
+        effective_at: datetime
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("intervention_consent_given", self.effective_at, self.body)
+            given = InterventionConsent(self.case_id, fact)
+            held = youth.interventions.get(self.case_id, ())
+            youth.interventions = {**youth.interventions, self.case_id: (*held, given)}
+
+    class InterventionConsentWithdrawn(Event):
+        case_id: str
+        effective_at: datetime
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("intervention_consent_withdrawn", self.effective_at, self.body)
+            *before, last = youth.interventions[self.case_id]
+            withdrawn = (*before, replace(last, withdrawn=fact))
+            youth.interventions = {**youth.interventions, self.case_id: withdrawn}
+
+    class SecrecyDecided(Event):
+        """An item withheld from the youth or the guardians (ledger/secrecy.py)."""
+
+        decision_id: str
+        effective_at: datetime
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("secrecy_decided", self.effective_at, self.body)
+            decision = SecrecyDecision(self.decision_id, fact)
+            youth.secrecy = {**youth.secrecy, self.decision_id: decision}
+
+    class SecrecyReleased(Event):
+        decision_id: str
+        effective_at: datetime
+        body: dict[str, Any]
+
+        def apply(self, youth: Youth) -> None:
+            fact = self.fact("secrecy_released", self.effective_at, self.body)
+            released = replace(youth.secrecy[self.decision_id], released=fact)
+            youth.secrecy = {**youth.secrecy, self.decision_id: released}
+
     class ConsentEvent(Event):
         consent_id: str
         body: dict[str, Any]
@@ -265,6 +330,24 @@ class Youth(Aggregate):
             youth.disclosures = {
                 d: replace(x, fact=_erased(x.fact)) for d, x in youth.disclosures.items()
             }
+            youth.meetings = {
+                m: replace(x, fact=_erased(x.fact)) for m, x in youth.meetings.items()
+            }
+            youth.secrecy = {
+                d: replace(
+                    x, decided=_erased(x.decided), released=x.released and _erased(x.released)
+                )
+                for d, x in youth.secrecy.items()
+            }
+            youth.interventions = {
+                c: tuple(
+                    replace(
+                        x, given=_erased(x.given), withdrawn=x.withdrawn and _erased(x.withdrawn)
+                    )
+                    for x in held
+                )
+                for c, held in youth.interventions.items()
+            }
 
     def __init__(self, personal_number: Personal, birth_date: date, name: Personal | None) -> None:
         self.personal_number = personal_number
@@ -275,6 +358,10 @@ class Youth(Aggregate):
         self.cases: dict[str, Case] = {}
         self.consents: dict[str, list[Fact]] = {}
         self.disclosures: dict[str, Disclosure] = {}
+        self.meetings: dict[str, Meeting] = {}
+        self.secrecy: dict[str, SecrecyDecision] = {}
+        # by case, the latest last
+        self.interventions: dict[str, tuple[InterventionConsent, ...]] = {}
         self.erased: Fact | None = None
         self.registered_by = ""  # the agency that registered the youth (set by Registered)
         self.registration_attempts: tuple[Fact, ...] = ()
@@ -435,6 +522,134 @@ class Youth(Aggregate):
             effective_at=effective_at,
         )
 
+    def record_meeting(
+        self,
+        *,
+        meeting_id: str,
+        case_id: str,
+        held_at: datetime,
+        agencies: list[str],
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        case = self.case(case_id)
+        outside = [a for a in agencies if a not in case.agencies]
+        if outside:
+            raise Invalid.field("agencies", f"not agencies of the case: {', '.join(outside)}")
+        absent = [g for g in body.get("guardians_present") or () if g not in self.guardians]
+        if absent:
+            raise Invalid.field("guardians_present", "names someone who is not a guardian")
+        unknown = [c for c in body.get("consent_ids") or () if c not in self.consents]
+        if unknown:
+            raise Invalid.field("consent_ids", "names a consent that is not the youth's")
+        self._trigger(
+            self.MeetingRecorded,
+            actor,
+            now,
+            meeting_id=meeting_id,
+            case_id=case_id,
+            effective_at=held_at,
+            agencies=agencies,
+            body=body,
+        )
+
+    def give_intervention_consent(
+        self,
+        *,
+        case_id: str,
+        effective_at: datetime,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        self.case(case_id)
+        held = self.intervention(case_id)
+        if held is not None and held.withdrawn is None:
+            raise Conflict("the case already holds a consent to the intervention")
+        self._trigger(
+            self.InterventionConsentGiven,
+            actor,
+            now,
+            case_id=case_id,
+            effective_at=effective_at,
+            body=body,
+        )
+
+    def withdraw_intervention_consent(
+        self,
+        *,
+        case_id: str,
+        effective_at: datetime,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        held = self.intervention(case_id)
+        if held is None or held.withdrawn is not None:
+            raise Conflict("the case holds no consent to the intervention in effect")
+        if effective_at < held.given.effective_at:
+            raise Invalid.field("effective_at", "is before the consent was given")
+        self._trigger(
+            self.InterventionConsentWithdrawn,
+            actor,
+            now,
+            case_id=case_id,
+            effective_at=effective_at,
+            body=body,
+        )
+
+    def decide_secrecy(
+        self,
+        *,
+        decision_id: str,
+        effective_at: datetime,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        kind, item_id = body["item_kind"], body["item_id"]
+        known: dict[str, set[str]] = {
+            "disclosure": set(self.disclosures),
+            "consent": set(self.consents),
+            "meeting": set(self.meetings),
+        }
+        if item_id not in known[kind]:
+            raise Invalid.field("item_id", f"is not a {kind} of this youth")
+        self._trigger(
+            self.SecrecyDecided,
+            actor,
+            now,
+            decision_id=decision_id,
+            effective_at=effective_at,
+            body=body,
+        )
+
+    def release_secrecy(
+        self,
+        *,
+        decision_id: str,
+        effective_at: datetime,
+        body: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        decision = self.secrecy.get(decision_id)
+        if decision is None:
+            raise NotFound("no such secrecy decision")
+        if decision.released is not None:
+            raise Conflict("the item has already been released")
+        if effective_at < decision.decided.effective_at:
+            raise Invalid.field("effective_at", "is before the decision")
+        self._trigger(
+            self.SecrecyReleased,
+            actor,
+            now,
+            decision_id=decision_id,
+            effective_at=effective_at,
+            body=body,
+        )
+
     def record_consent_event(
         self,
         event_class: type[Youth.ConsentEvent],
@@ -480,6 +695,17 @@ class Youth(Aggregate):
             return self.cases[case_id]
         except KeyError:
             raise NotFound("no such case") from None
+
+    def intervention(self, case_id: str) -> InterventionConsent | None:
+        """The case's latest consent to the intervention, if any."""
+        held = self.interventions.get(case_id, ())
+        return held[-1] if held else None
+
+    def meeting(self, meeting_id: str) -> Meeting:
+        try:
+            return self.meetings[meeting_id]
+        except KeyError:
+            raise NotFound("no such meeting") from None
 
     def consent_facts(self, consent_id: str) -> list[Fact]:
         try:

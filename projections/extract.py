@@ -11,25 +11,38 @@ from typing import Any
 from ledger.application import Request
 from ledger.consent import PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, assessment_outcome
 from ledger.errors import Invalid
+from ledger.intervention import intervention_view
 from ledger.personal import reveal
 from ledger.rules import consents_as_of
 from ledger.service import Ledger
 from ledger.timeutil import iso
+from ledger.usecases.consents import informed_json
 from ledger.usecases.youths import formatted_number
 from ledger.youth import Disclosure, Youth
 from projections.audit import require_youth_view
+from projections.extract_audience import AUDIENCES, for_audience
 
 SECRECY_REVIEW_PROVISIONS = frozenset({"report-of-concern"})
 
 
 def register_extract(
-    ledger: Ledger, request: Request, youth_id: str, *, form: str = "json"
+    ledger: Ledger,
+    request: Request,
+    youth_id: str,
+    *,
+    form: str = "json",
+    audience: str = "youth",
 ) -> dict[str, Any]:
-    """The extract, as auditors and the coordinators of the youth's cases may produce it."""
+    """The extract, as auditors and the coordinators of the youth's cases may produce it, said to
+    its reader: the youth (default), the guardians, or the official preparing it
+    (projections/extract_audience.py)."""
     youth = ledger.youth(youth_id)
     require_youth_view(request.actor, youth)
-    ledger.log_access(request.actor, "read_register_extract", str(youth.id), {"format": form})
-    return extract_json(ledger, youth)
+    details: dict[str, object] = {"format": form, "audience": audience}
+    if audience not in AUDIENCES:
+        raise Invalid.field("audience", f"must be one of {', '.join(AUDIENCES)}")
+    ledger.log_access(request.actor, "read_register_extract", str(youth.id), details)
+    return for_audience(ledger, youth, extract_json(ledger, youth), audience, ledger.now())
 
 
 def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
@@ -46,6 +59,8 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
         agencies.update([d.data["from_agency"], *d.data["to_agencies"]])
     for state in states.values():
         agencies.update(state.granted.data["scope"]["agencies"])
+    for meeting in youth.meetings.values():
+        agencies.update(meeting.agencies)
     agencies.update(f.agency_id for f in youth.registration_attempts)
     return {
         "youth": {
@@ -73,6 +88,32 @@ def extract_json(ledger: Ledger, youth: Youth) -> dict[str, Any]:
             for cid, facts in youth.consents.items()
             for f in facts
             if f.kind in (REVOKED, PARTIALLY_REVOKED)
+        ],
+        # The network meetings about the youth (issue 14): when, how, who was there, what was
+        # disclosed at each (the disclosures above carry the meeting's id).
+        "meetings": [
+            {
+                "id": m.meeting_id,
+                "case_id": m.case_id,
+                "held_at": iso(m.held_at),
+                "channel": m.fact.data.get("channel"),
+                "agencies": list(m.agencies),
+                "youth_present": bool(m.fact.data.get("youth_present")),
+                "guardians_present": [
+                    _giver(youth, {"party": "guardian", "guardian_id": g})
+                    for g in m.guardians_present
+                ],
+                "disclosure_ids": [
+                    d.disclosure_id for d in accepted if d.data.get("meeting_id") == m.meeting_id
+                ],
+            }
+            for m in sorted(youth.meetings.values(), key=lambda m: m.held_at)
+        ],
+        # The consent to each case's intervention, apart from consents to share (issue 14).
+        "interventions": [
+            {"case_id": c.case_id, "form": c.form, **intervention_view(held, now, now)}
+            for c in youth.cases.values()
+            if (held := youth.interventions.get(c.case_id, ()))
         ],
         "refused_attempts": [_attempt(d) for d in refused],
         # Each agency that learned the youth is registered here by trying to register them.
@@ -149,6 +190,7 @@ def _consent(youth: Youth, state: ConsentState, now: datetime) -> dict[str, Any]
         "interpreter_used": bool(grant.get("interpreter_used")),
         "informed_of_revocation": bool(grant.get("informed_of_revocation")),
         "copy_given": bool(grant.get("copy_given")),
+        **informed_json(grant),  # null: not recorded
         "maturity_assessment": state.maturity_assessment is not None,
         # how it came out, who assessed and when (issue 12, item 3); the rationale stays out
         "maturity_assessment_outcome": assessment_outcome(state.maturity_assessment),

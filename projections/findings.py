@@ -56,6 +56,13 @@ SEVERITY = {
     # that had no such consent: the intervention lacked its prerequisite. Whether the disclosure
     # itself had a basis is judged by its own findings, so this is a deficiency, not a violation.
     "SIG_WITHOUT_POLICE_CONSENT": DEFICIENCY,
+    # Issue 14: a network meeting held while no consent of its case was in effect (the rule and
+    # its source: projections/meetings.py).
+    "MEETING_BEFORE_CONSENT": DEFICIENCY,
+    # Issue 14; JO 7504-2018 (the rule and its source: projections/too_general.py).
+    "CONSENT_TOO_GENERAL": DEFICIENCY,
+    # Issue 14; seed 002 (the rule and its source: projections/onward.py).
+    "ONWARD_DISCLOSURE": NOTICE,
 }
 FINDING_CODES = tuple(SEVERITY)
 SCOPE_CODES = {
@@ -92,6 +99,7 @@ class Finding:
     consent_id: str | None = None
     disclosure_ids: list[str] = field(default_factory=list)
     message_sv: str = ""
+    meeting_id: str | None = None
 
     @classmethod
     def of(
@@ -102,9 +110,17 @@ class Finding:
         disclosure_id: str | None = None,
         consent_id: str | None = None,
         disclosure_ids: list[str] | None = None,
+        meeting_id: str | None = None,
     ) -> Finding:
         return cls(
-            code, said.en, youth_id, disclosure_id, consent_id, list(disclosure_ids or []), said.sv
+            code,
+            said.en,
+            youth_id,
+            disclosure_id,
+            consent_id,
+            list(disclosure_ids or []),
+            said.sv,
+            meeting_id,
         )
 
     @property
@@ -127,6 +143,8 @@ class Finding:
             body["consent_id"] = self.consent_id
         if self.disclosure_ids:
             body["disclosure_ids"] = list(self.disclosure_ids)
+        if self.meeting_id is not None:
+            body["meeting_id"] = self.meeting_id
         body["youth_id"] = self.youth_id
         return body
 
@@ -294,6 +312,24 @@ WORDING: dict[str, tuple[str, str]] = {
         "{judgement}; the reviewer should read its note{note}.",
         "Utlämnandet den {at} enligt {provision} vilar på {from_agency}s egen bedömning av "
         "{judgement}; granskaren bör läsa dess anteckning{note}.",
+    ),
+    "MEETING_BEFORE_CONSENT": (
+        "Meeting {meeting} of case {case} was held on {at}, before any consent of the case was in "
+        "effect; what was shared there had no consent to rest on.",
+        "Mötet {meeting} i ärende {case} hölls den {at}, innan något samtycke i ärendet gällde; det "
+        "som delades där hade inget samtycke att vila på.",
+    ),
+    "CONSENT_TOO_GENERAL": (
+        "Consent {consent} covers {what}; a consent that general does not tell the givers what "
+        "they agree to (JO 7504-2018).",
+        "Samtycke {consent} omfattar {what}; ett så allmänt samtycke säger inte dem som lämnar det "
+        "vad de går med på (JO 7504-2018).",
+    ),
+    "ONWARD_DISCLOSURE": (
+        "The disclosure on {at} by {from_agency} passed on {categories}, information that "
+        "originates with {owners}, not with {from_agency} itself.",
+        "Utlämnandet den {at} från {from_agency} förde vidare {categories}, uppgifter som kommer "
+        "från {owners} och inte från {from_agency} självt.",
     ),
     "UNKNOWN_PROVISION": (
         "The disclosure on {at} relied on the provision {provision}, which is not in the "

@@ -14,9 +14,13 @@ from ledger.consent import EXTENDED, Fact
 from ledger.errors import Forbidden, Invalid
 from ledger.service import Ledger
 from ledger.timeutil import iso
+from ledger.usecases.forms import form_json
 from ledger.youth import Disclosure, Youth
 from projections.audit import may_view_youth, require_youth_view
 from projections.findings import SEVERITIES, Finding
+from projections.meetings import review_meetings
+from projections.onward import onward
+from projections.too_general import too_general
 from projections.youth_review import YouthReview
 
 
@@ -54,7 +58,9 @@ def run_review(
     shown = (
         [youth_id]
         if youth_id
-        else list(dict.fromkeys(d["youth_id"] for d in report["disclosures"]))
+        else list(
+            dict.fromkeys(d["youth_id"] for d in [*report["disclosures"], *report["meetings"]])
+        )
     )
     ledger.log_reads(request.actor, "run_review", shown, details)
     return report
@@ -80,7 +86,12 @@ def _youths_in_scope(
             raise Forbidden("a coordinator may review only their own agency's disclosures")
     # The youths of the disclosures in scope, and of the consents that name the agency: a review
     # lists every deficiently documented consent in scope, used or not.
-    types = ["youth.disclosure_recorded", "youth.consent_granted", "youth.consent_extended"]
+    types = [
+        "youth.disclosure_recorded",
+        "youth.consent_granted",
+        "youth.consent_extended",
+        "youth.meeting_recorded",
+    ]
     rows = _audit(ledger, types=types, agency_id=agency_id)
     return [ledger.youth(y) for y in _unique(r.youth_id for r in rows)]
 
@@ -107,8 +118,19 @@ def review(
 ) -> dict[str, Any]:
     now = ledger.now()
     entries: list[dict[str, Any]] = []
+    meetings: list[dict[str, Any]] = []
     findings: list[Finding] = []
+    forms: dict[str, dict[str, Any]] = {}  # the forms the youths' consents were given on
     for youth in youths:
+        for facts in youth.consents.values():
+            form_id = facts[0].data.get("form_id")
+            if form_id and form_id not in forms:
+                forms[form_id] = form_json(ledger.consent_form(form_id))
+        held, found = review_meetings(
+            ledger, youth, now, agency_id=agency_id, since=since, until=until
+        )
+        meetings += held
+        findings += found
         chosen = [
             d
             for d in youth.disclosures.values()
@@ -121,11 +143,14 @@ def review(
         judge = YouthReview(ledger, youth, now)
         for d in chosen:
             entry, found = judge.disclosure(d)
+            basis_held = bool((entry.get("as_known_now") or {}).get("allowed"))
+            found += onward(ledger, str(youth.id), d, held=basis_held)
             entry["position"] = positions.get(d.fact.version)
             entries.append(entry)
             findings += found
         findings += judge.consent_findings(documented)
         findings += judge.consents_without_purpose(documented)
+        findings += too_general(ledger, youth, now, judge.relied)
     entries.sort(key=lambda e: (e["position"] is None, e["position"] or 0))
     unique = list({f.key(): f for f in findings}.values())
     concerning = _by_disclosure(unique)
@@ -134,6 +159,8 @@ def review(
     return {
         "generated_at": iso(now),
         "disclosures": entries,
+        "meetings": meetings,
+        "forms": forms,
         "findings": [f.to_json() for f in unique],
         "summary": summarise(entries, unique),
     }

@@ -64,7 +64,13 @@ def register_agency(
     ctx = cmd.of(body)
     return respond(
         ledger.register_agency(
-            ctx, agency_id=body.id, name=body.name, kind=body.kind, municipality=body.municipality
+            ctx,
+            agency_id=body.id,
+            name=body.name,
+            kind=body.kind,
+            municipality=body.municipality,
+            org_number=body.org_number,
+            dpo_contact=body.dpo_contact,
         )
     )
 

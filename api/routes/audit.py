@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -89,6 +89,7 @@ class FindingOut(BaseModel):
     disclosure_id: str | None = None
     consent_id: str | None = None
     disclosure_ids: list[str] | None = None
+    meeting_id: str | None = None
     youth_id: str
 
 
@@ -98,6 +99,9 @@ class ReviewOut(BaseModel):
     disclosures: list[dict[str, Any]]
     findings: list[FindingOut]
     summary: dict[str, Any]
+    # issue 14: per meeting who was there and who received what; the forms consents were given on
+    meetings: list[dict[str, Any]] = []
+    forms: dict[str, dict[str, Any]] = {}
 
 
 class ExtractOut(BaseModel):
@@ -108,6 +112,9 @@ class ExtractOut(BaseModel):
     consents: list[dict[str, Any]]
     revocations: list[dict[str, Any]]
     refused_attempts: list[dict[str, Any]]
+    # issue 14: meetings about the youth and the consent to each case's intervention
+    meetings: list[dict[str, Any]] = []
+    interventions: list[dict[str, Any]] = []
 
 
 def _alternatives(*media: str) -> dict[int | str, dict[str, Any]]:
@@ -194,9 +201,13 @@ def read_register_extract(
     ctx: Reader,
     accept: AcceptHeader = None,
     accept_language: LanguageHeader = None,
+    audience: Annotated[
+        Literal["youth", "guardians", "official"],
+        Query(description="whom the extract is for: the youth, the guardians, or the official"),
+    ] = "youth",
 ) -> Response:
     form = "html" if preferred(accept, (JSON, HTML)) == HTML else "json"
-    extract = register_extract(ledger, ctx, youth_id, form=form)
+    extract = register_extract(ledger, ctx, youth_id, form=form, audience=audience)
     if form == "html":
         return _html("register_extract.html", language(accept_language), extract=extract)
     return JSONResponse(extract)

@@ -4,8 +4,12 @@ revocations (full or partial), annulments (entered in error), and the consent's 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
 
 from ledger import access
 from ledger.access import require_role
@@ -20,6 +24,8 @@ from ledger.consent import (
     requirement,
 )
 from ledger.errors import Conflict, Forbidden, Invalid, NotFound
+from ledger.form import ConsentForm
+from ledger.informed import adaptations, child_heard, information_given
 from ledger.personal import Personal, reveal
 from ledger.timeutil import age_on, iso
 from ledger.usecases.youths import YouthUseCases
@@ -49,6 +55,19 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_value(v) for v in value]
     return value
+
+
+def informed_json(grant: Mapping[str, Any]) -> dict[str, Any]:
+    """What the givers were told and how; null where the consent does not record it (consents
+    stored before issue 14): "not recorded", never "not done"."""
+    return {
+        "information_given": _json_value(grant.get("information_given")),
+        "adaptations": _json_value(grant.get("adaptations")),
+        "child_asked": grant.get("child_asked"),
+        "child_view": reveal(grant.get("child_view")),
+        "form_id": grant.get("form_id"),
+        "form_sha256": grant.get("form_sha256"),
+    }
 
 
 class ConsentUseCases(YouthUseCases):
@@ -171,6 +190,52 @@ class ConsentUseCases(YouthUseCases):
             "outcome": raw["outcome"],
         }
 
+    def consent_form(self, form_id: str, *, field: str = "form_id") -> ConsentForm:
+        """The form, or Invalid naming `field` (NotFound for the form's own read)."""
+        try:
+            found: object = self.written_once(UUID(form_id))
+        except (ValueError, AggregateNotFoundError):
+            raise Invalid.field(field, "is not a registered consent form") from None
+        if not isinstance(found, ConsentForm):
+            raise Invalid.field(field, "is not a registered consent form")
+        return found
+
+    def check_informed(
+        self,
+        youth: Youth,
+        cmd: dict[str, Any],
+        givers: list[dict[str, Any]],
+        obtained_at: datetime,
+        warnings: list[str],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What the givers were told and how (ledger/informed.py); only what was sent is stored, so
+        that a consent without it reads "not recorded"."""
+        case = youth.cases.get(cmd.get("case_id") or "")
+        told: dict[str, Any] = {}
+        if cmd.get("form_id") is not None:  # the version of the form it was given on
+            form = self.consent_form(str(cmd["form_id"]))
+            told.update(form_id=str(form.id), form_sha256=form.sha256)
+        if cmd.get("information_given") is not None:
+            info, missing = information_given(
+                cmd["information_given"], sig=case is not None and case.form == "SIG"
+            )
+            told["information_given"] = info
+            warnings.extend(missing)
+        if cmd.get("adaptations") is not None:
+            adapted, interpreter = adaptations(
+                cmd["adaptations"], interpreter_used=bool(cmd.get("interpreter_used"))
+            )
+            told["adaptations"] = adapted
+            told["interpreter_used"] = interpreter
+        heard, unheard = child_heard(
+            cmd.get("child_asked"),
+            cmd.get("child_view"),
+            young_minor=self.policy.stage(age_on(youth.birth_date, obtained_at)) == "young_minor",
+            guardians_give=any(g["party"] == "guardian" for g in givers),
+        )
+        warnings.extend(unheard)
+        return told, heard
+
     # -- commands --------------------------------------------------------------------------------
     def grant_consent(self, request: Request, cmd: dict[str, Any]) -> tuple[int, Any]:
         require_role(request.actor, "youth.write")
@@ -191,6 +256,7 @@ class ConsentUseCases(YouthUseCases):
             if valid_until is not None and valid_until <= valid_from:
                 raise Invalid.field("valid_until", "must be after valid_from")
             warnings = self.check_method(cmd["method"], cmd.get("form_reference"), cmd.get("notes"))
+            told, heard = self.check_informed(youth, cmd, givers, obtained_at, warnings)
             body = {
                 "case_id": case_id,
                 "givers": givers,
@@ -205,7 +271,13 @@ class ConsentUseCases(YouthUseCases):
                 "obtained_at": obtained_at,
                 "valid_from": valid_from,
                 "valid_until": valid_until,
+                **told,
+                **heard,
             }
+            if told.get("information_given") and told["information_given"]["right_to_revoke"]:
+                body["informed_of_revocation"] = True
+            if told.get("adaptations") is not None:
+                body["interpreter_used"] = told["interpreter_used"]
             if not body["informed_of_revocation"]:
                 warnings.append("the givers should be told that the consent can be revoked")
             if body["method"] == "written" and not body["copy_given"]:  # seed 004
@@ -466,6 +538,7 @@ class ConsentUseCases(YouthUseCases):
             "interpreter_used": grant.get("interpreter_used", False),
             "informed_of_revocation": grant.get("informed_of_revocation", False),
             "copy_given": grant.get("copy_given", False),
+            **informed_json(grant),
             "obtained_at": iso(state.granted.effective_at),
             "valid_from": iso(state.valid_from),
             "valid_until": iso(state.valid_until) if state.valid_until else None,

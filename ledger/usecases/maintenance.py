@@ -25,6 +25,7 @@ ENTITY_KEYS: dict[str, tuple[str, str]] = {
     "Youth.ConsentGranted": ("consent", "consent_id"),
     "Youth.DisclosureRecorded": ("disclosure", "disclosure_id"),
     "Youth.DisclosureRefused": ("disclosure", "disclosure_id"),
+    "Youth.MeetingRecorded": ("meeting", "meeting_id"),
 }
 
 

@@ -28,6 +28,8 @@ def agency_json(agency: Agency) -> dict[str, Any]:
         "name": agency.name,
         "kind": agency.kind,
         "municipality": agency.municipality,
+        "org_number": getattr(agency, "org_number", None),
+        "dpo_contact": getattr(agency, "dpo_contact", None),
         "registered_at": iso(agency.created_on),
     }
 
@@ -174,7 +176,15 @@ class RegistryUseCases(LedgerCore):
         return {a: self.agency(a, field=field).kind for a in agency_ids}
 
     def register_agency(
-        self, request: Request, *, agency_id: str, name: str, kind: str, municipality: str | None
+        self,
+        request: Request,
+        *,
+        agency_id: str,
+        name: str,
+        kind: str,
+        municipality: str | None,
+        org_number: str | None = None,
+        dpo_contact: str | None = None,
     ) -> tuple[int, Any]:
         require_role(request.actor, "admin")
 
@@ -195,6 +205,8 @@ class RegistryUseCases(LedgerCore):
                 name=name.strip(),
                 kind=kind,
                 municipality=municipality,
+                org_number=org_number,
+                dpo_contact=dpo_contact,
                 actor=request.actor,
                 now=self.now(),
             )

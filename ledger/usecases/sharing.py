@@ -11,6 +11,7 @@ from ledger import access
 from ledger.access import require_role
 from ledger.application import Outcome, Request
 from ledger.errors import Forbidden, Invalid, NotFound
+from ledger.meeting import disclosed_at
 from ledger.personal import Personal, reveal
 from ledger.rules import (
     Decision,
@@ -186,6 +187,15 @@ class SharingUseCases(ConsentUseCases):
             now = self.now()  # read after the load: never earlier than a fact just loaded
             retrospective = bool(cmd.get("retrospective", False))
             occurred_at = cmd.get("occurred_at") or now
+            meeting_id = cmd.get("meeting_id")
+            if meeting_id is not None:  # made at a recorded meeting of the youth's case
+                meeting = youth.meetings.get(meeting_id)
+                if meeting is None:
+                    raise Invalid.field("meeting_id", "is not a recorded meeting of this youth")
+                absent = disclosed_at(meeting, cmd["from_agency"], to_agencies)
+                if absent:
+                    raise Invalid(absent)
+                occurred_at = cmd.get("occurred_at") or meeting.held_at
             if occurred_at > now:
                 raise Invalid.field("occurred_at", "is in the future")
             decision = self.decide(
@@ -211,7 +221,8 @@ class SharingUseCases(ConsentUseCases):
                 "categories": categories,
                 "purpose": cmd["purpose"],
                 "situation": cmd.get("situation"),
-                "channel": cmd.get("channel"),
+                "channel": cmd.get("channel") or ("meeting" if meeting_id else None),
+                "meeting_id": meeting_id,
                 "recipient_person": Personal.of(cmd.get("recipient_person")),
                 "occurred_at": occurred_at,
                 "retrospective": retrospective,

@@ -12,6 +12,7 @@ from ledger.application import Outcome, Request
 from ledger.consent import ConsentState, Fact
 from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
 from ledger.identity import InvalidPersonalNumber, PersonalNumber, parse_personal_number
+from ledger.intervention import intervention_view
 from ledger.personal import Personal, reveal
 from ledger.rules import LOST_SAYS, PoliceBasis, consents_as_of, sig_police_basis
 from ledger.timeutil import iso, local_date, start_of_day
@@ -297,6 +298,9 @@ class YouthUseCases(RegistryUseCases):
             body["closed_answering"] = list(case.closed.data.get("answers") or [])
         if with_alerts:
             body["alerts"] = self.case_alerts(youth, case, now)
+        # the consent to the intervention itself, apart from consents to share (issue 14)
+        held = youth.interventions.get(case.case_id, ())
+        body["intervention_consent"] = intervention_view(held, now, now)
         return body
 
     def case_alerts(self, youth: Youth, case: Case, now: datetime) -> list[dict[str, Any]]:

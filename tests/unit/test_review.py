@@ -17,6 +17,7 @@ from ledger.service import Ledger, open_ledger
 from projections.findings import FINDING_CODES, SEVERITY
 from projections.review import run_review
 from tests.conftest import ADMIN, MASTER_KEY, Clock, as_actor
+from tests.unit.jo_stories import JO_STORIES
 
 COORDINATOR = as_actor("anna", "soc-orebro", "coordinator")
 SECOND_COORDINATOR = as_actor("maja", "soc-orebro", "coordinator")
@@ -889,6 +890,7 @@ STORIES = [
     _sig_after_the_police_consent,
     _sig_without_police_consent,
     _copy_not_given,
+    *JO_STORIES,
 ]
 SENTENCE = re.compile(r"[A-ZÅÄÖ][^\n]*[.]")
 
@@ -930,8 +932,8 @@ def test_every_finding_code_of_the_contract_has_a_severity() -> None:
     assert set(FINDING_CODES) == set(SEVERITY)
     assert set(SEVERITY.values()) <= {"violation", "deficiency", "notice"}
     # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT, SIG_WITHOUT_POLICE_CONSENT,
-    # COPY_NOT_GIVEN
-    assert len(FINDING_CODES) == 23
+    # COPY_NOT_GIVEN; issue 14 MEETING_BEFORE_CONSENT, CONSENT_TOO_GENERAL, ONWARD_DISCLOSURE
+    assert len(FINDING_CODES) == 26
 
 
 # -- documentation of every consent in scope, used or not (issue 12) -----------------------------
@@ -1016,7 +1018,14 @@ def test_a_review_over_an_agency_and_a_period_keeps_only_what_falls_inside(world
     world.consent(youth)
     early = world.disclose(youth)
     middle = later(world.clock, days=2)
-    late = world.disclose(youth, SOCIAL, to_agencies=["polis-orebro"])
+    # social services' own information, so that no ONWARD_DISCLOSURE notice counts (issue 14)
+    late = world.disclose(
+        youth,
+        SOCIAL,
+        to_agencies=["polis-orebro"],
+        categories=["family_situation"],
+        concerns_others=False,
+    )
     report = world.review(agency_id="polis-orebro", since=middle)
     assert [d["id"] for d in report["disclosures"]] == [late]
     assert [d["id"] for d in world.review(until=middle)["disclosures"]] == [early]
