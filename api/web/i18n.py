@@ -506,6 +506,9 @@ REASONS_SV: dict[str, str] = {
     "SITUATION_NOT_STATED": "Ange situationen: samtycket begränsar när uppgiften får lämnas.",
     "THIRD_PARTY_NOT_STATED": "Ange om uppgiften också rör någon annan (t.ex. en förälder).",
     "THIRD_PARTY_CONSENT_MISSING": "Uppgiften rör någon annan, och den personens samtycke saknas.",
+    "SIG_POLICE_CONSENT_LOST": (
+        "OBS: samtycket mellan socialtjänst och polis har upphört, så SIG-insatsen ska avslutas."
+    ),
 }
 REASONS_EN: dict[str, str] = {
     "CONSENT_COVERS": "A valid consent covers this disclosure.",
@@ -528,6 +531,10 @@ REASONS_EN: dict[str, str] = {
     "SITUATION_NOT_STATED": "State the situation: the consent limits when it may be given.",
     "THIRD_PARTY_NOT_STATED": "Say whether the information also concerns someone else.",
     "THIRD_PARTY_CONSENT_MISSING": "The information concerns someone else, whose consent is missing.",
+    "SIG_POLICE_CONSENT_LOST": (
+        "Note: the consent between social services and police has ended, so the SIG "
+        "intervention must end."
+    ),
 }
 
 STRINGS = {"sv": SV, "en": EN}
