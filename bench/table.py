@@ -40,7 +40,7 @@ def times(peer: str, over: float | None) -> str:
     return f"{peer} {fmt(1 / over)}× faster (p99)"
 
 
-def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+def rows(s: dict[str, Any], first: bool) -> list[tuple[str, str, str, str, str]]:
     """(what, the ledger, the peer or limit, ratio, target) for one store."""
     d, h, rv, rec, rw = s["decisions"], s["http"], s["rebuild_verify"], s["recording"], s["reviews"]
     v = s["verdicts"]
@@ -119,8 +119,8 @@ def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             + (
                 f"{fmt(d['rss_before_load']['VmRSS_mb'], ' MB')} → "
                 f"{fmt(d['rss_after_load']['VmRSS_mb'], ' MB')}"
-                if "rss_after_load" in d
-                else "–"
+                if "rss_after_load" in d and first
+                else "– (this process ran the store before: its freed memory was reused)"
             ),
             "–",
             "–",
@@ -166,7 +166,7 @@ def section(results: dict[str, Any], source: str) -> str:
             "| what | the ledger | peer or limit | ledger ÷ peer | target |",
             "|---|---|---|---|---|",
         ]
-        out += [f"| {' | '.join(r)} |" for r in rows(s)]
+        out += [f"| {' | '.join(r)} |" for r in rows(s, kind == next(iter(results["stores"])))]
         out += ["", textwrap.fill(verify_bound(s), 100, break_on_hyphens=False), ""]
     out += [NOTES.strip(), END]
     return "\n".join(out) + "\n"
@@ -185,6 +185,8 @@ every question states a purpose and a situation. ✓ / ✗: the issue's target m
 
 Why the missed targets are missed, and what would close them:
 
+- **Decision p99 (target 100 µs).** `may_share` reads no store, so the two columns measure the
+  same code: the difference between them is the machine's load at the time.
 - **Decision against Cedar (target 3×).** Cedar evaluates a precompiled current scope (one
   permit per holding consent, in a policy set per youth); `may_share` folds each of the youth's
   consents for the question's (`at`, `known_at`) on every question, because it answers about any
