@@ -196,13 +196,15 @@ Why the missed targets are missed, and what would close them:
 - **HTTP against the bare endpoint (target 60%).** Per check the ledger reads the token and its
   revocation (one query), the youth (cache plus a freshness query), and writes and commits an
   access event; the bare endpoint does none of it. `bench/profile_http.py` (py-spy over every
-  thread, SQLite, 16 connections; the sampler fell behind on the loaded machine, so the shares
-  are rough): about 40% of the busy samples in the access event's save and commit (SQLite
-  `execute` 21%, `commit` 12%), 38% in uvicorn, h11 and asyncio, 9% reading the youth, 5%
-  authentication, 2% JSON encoding, 1% the decision. Closing the gap needs fewer statements per
-  access event (the append runs about eight per event: the event, the end of the log, the log
-  row, the audit row and its parties, the Merkle nodes) or the event taken off the request's
-  path, which the audit guarantee (every read logged before it is answered) does not allow.
+  thread, SQLite, 16 connections, two runs of 15 and 20 s on the loaded machine, so the shares
+  are rough): 35–40% of the busy samples in the access event's save and commit (SQLite
+  `execute` 17–21%, `commit` 12–13%), 35–38% in uvicorn, h11 and asyncio, 9–12% reading the
+  youth, 5–7% authentication, 2–3% JSON encoding, under 1% the decision. A traced check on a
+  cached youth runs eleven statements: the freshness query, then BEGIN, the event, the end of
+  the log, the log row, the audit row, its parties, a Merkle node read and one or two node
+  inserts, and the commit. Closing the gap needs fewer statements per access event or the event
+  taken off the request's path, which the audit guarantee (every read logged before it is
+  answered) does not allow; no speed-up was made in this issue (see the issue's report).
 - **Recording against single-row insert+commit (target 50%).** A consent or disclosure is one
   transaction too, but it writes the event, the log row with its leaf hash, the audit index and
   its parties, the Merkle nodes and a lookup, after reading the youth and its data key; on
