@@ -204,7 +204,7 @@ Why the missed targets are missed, and what would close them:
   the log, the log row, the audit row, its parties, a Merkle node read and one or two node
   inserts, and the commit. Closing the gap needs fewer statements per access event or the event
   taken off the request's path, which the audit guarantee (every read logged before it is
-  answered) does not allow; no speed-up was made in this issue (see the issue's report).
+  answered) does not allow. No speed-up of the check path has been made on these figures yet.
 - **Recording against single-row insert+commit (target 50%).** A consent or disclosure is one
   transaction too, but it writes the event, the log row with its leaf hash, the audit index and
   its parties, the Merkle nodes and a lookup, after reading the youth and its data key; on
