@@ -40,7 +40,7 @@ def times(peer: str, over: float | None) -> str:
     return f"{peer} {fmt(1 / over)}× faster (p99)"
 
 
-def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+def rows(s: dict[str, Any], first: bool) -> list[tuple[str, str, str, str, str]]:
     """(what, the ledger, the peer or limit, ratio, target) for one store."""
     d, h, rv, rec, rw = s["decisions"], s["http"], s["rebuild_verify"], s["recording"], s["reviews"]
     v = s["verdicts"]
@@ -119,8 +119,8 @@ def rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             + (
                 f"{fmt(d['rss_before_load']['VmRSS_mb'], ' MB')} → "
                 f"{fmt(d['rss_after_load']['VmRSS_mb'], ' MB')}"
-                if "rss_after_load" in d
-                else "–"
+                if "rss_after_load" in d and first
+                else "– (this process ran the store before: its freed memory was reused)"
             ),
             "–",
             "–",
@@ -166,7 +166,7 @@ def section(results: dict[str, Any], source: str) -> str:
             "| what | the ledger | peer or limit | ledger ÷ peer | target |",
             "|---|---|---|---|---|",
         ]
-        out += [f"| {' | '.join(r)} |" for r in rows(s)]
+        out += [f"| {' | '.join(r)} |" for r in rows(s, kind == next(iter(results["stores"])))]
         out += ["", textwrap.fill(verify_bound(s), 100, break_on_hyphens=False), ""]
     out += [NOTES.strip(), END]
     return "\n".join(out) + "\n"
@@ -185,6 +185,8 @@ every question states a purpose and a situation. ✓ / ✗: the issue's target m
 
 Why the missed targets are missed, and what would close them:
 
+- **Decision p99 (target 100 µs).** `may_share` reads no store, so the two columns measure the
+  same code: the difference between them is the machine's load at the time.
 - **Decision against Cedar (target 3×).** Cedar evaluates a precompiled current scope (one
   permit per holding consent, in a policy set per youth); `may_share` folds each of the youth's
   consents for the question's (`at`, `known_at`) on every question, because it answers about any
@@ -194,13 +196,15 @@ Why the missed targets are missed, and what would close them:
 - **HTTP against the bare endpoint (target 60%).** Per check the ledger reads the token and its
   revocation (one query), the youth (cache plus a freshness query), and writes and commits an
   access event; the bare endpoint does none of it. `bench/profile_http.py` (py-spy over every
-  thread, SQLite, 16 connections; the sampler fell behind on the loaded machine, so the shares
-  are rough): about 40% of the busy samples in the access event's save and commit (SQLite
-  `execute` 21%, `commit` 12%), 38% in uvicorn, h11 and asyncio, 9% reading the youth, 5%
-  authentication, 2% JSON encoding, 1% the decision. Closing the gap needs fewer statements per
-  access event (the append runs about eight per event: the event, the end of the log, the log
-  row, the audit row and its parties, the Merkle nodes) or the event taken off the request's
-  path, which the audit guarantee (every read logged before it is answered) does not allow.
+  thread, SQLite, 16 connections, two runs of 15 and 20 s on the loaded machine, so the shares
+  are rough): 35–40% of the busy samples in the access event's save and commit (SQLite
+  `execute` 17–21%, `commit` 12–13%), 35–38% in uvicorn, h11 and asyncio, 9–12% reading the
+  youth, 5–7% authentication, 2–3% JSON encoding, under 1% the decision. A traced check on a
+  cached youth runs eleven statements: the freshness query, then BEGIN, the event, the end of
+  the log, the log row, the audit row, its parties, a Merkle node read and one or two node
+  inserts, and the commit. Closing the gap needs fewer statements per access event or the event
+  taken off the request's path, which the audit guarantee (every read logged before it is
+  answered) does not allow. No speed-up of the check path has been made on these figures yet.
 - **Recording against single-row insert+commit (target 50%).** A consent or disclosure is one
   transaction too, but it writes the event, the log row with its leaf hash, the audit index and
   its parties, the Merkle nodes and a lookup, after reading the youth and its data key; on
