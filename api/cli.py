@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import secrets
 import sys
 from datetime import timedelta
@@ -89,18 +90,18 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
     prepare_store(settings.database_url)
     if not settings.admin_token:
-        print(
+        _tell(
+            settings,
             "No LEDGER_ADMIN_TOKEN is set. Mint the first admin token with:\n"
             "  .venv/bin/ledger token --agency ledger-admin --actor admin --role admin",
-            file=sys.stderr,
         )
-    print(
+    _tell(
+        settings,
         f"Serving the consent ledger on http://{args.host}:{args.port} (docs at /docs)\n"
         f"Sign in at http://{args.host}:{args.port}/sign-in with a token: the admin token "
         "(LEDGER_ADMIN_TOKEN, or one minted with `ledger token --agency ledger-admin --actor "
         "admin --role admin`) opens the page where agencies are registered and the "
         "coordinators' and staff's tokens are minted",
-        file=sys.stderr,
     )
     uvicorn.run(
         "api.main:worker_app",
@@ -291,3 +292,15 @@ COMMANDS = {
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _tell(settings: Settings, message: str) -> None:
+    """A start-up message on stderr, in the log's own format (one JSON object a line under
+    LEDGER_LOG_FORMAT=json, so that every line of the server's output parses)."""
+    if settings.log_format == "json":
+        from api.logs import JsonFormatter
+
+        record = logging.LogRecord("ledger.cli", logging.INFO, __file__, 0, message, None, None)
+        print(JsonFormatter().format(record), file=sys.stderr)
+    else:
+        print(message, file=sys.stderr)
