@@ -510,6 +510,7 @@ REASONS_SV: dict[str, str] = {
     "SITUATION_NOT_STATED": "Ange situationen: samtycket begränsar när uppgiften får lämnas.",
     "THIRD_PARTY_NOT_STATED": "Ange om uppgiften också rör någon annan (t.ex. en förälder).",
     "THIRD_PARTY_CONSENT_MISSING": "Uppgiften rör någon annan, och den personens samtycke saknas.",
+    "SIG_POLICE_CONSENT_LOST": "SIG-ärendets samtycke mellan socialtjänsten och polisen gäller inte längre: insatsen ska avslutas.",
 }
 REASONS_EN: dict[str, str] = {
     "CONSENT_COVERS": "A valid consent covers this disclosure.",
@@ -532,6 +533,7 @@ REASONS_EN: dict[str, str] = {
     "SITUATION_NOT_STATED": "State the situation: the consent limits when it may be given.",
     "THIRD_PARTY_NOT_STATED": "Say whether the information also concerns someone else.",
     "THIRD_PARTY_CONSENT_MISSING": "The information concerns someone else, whose consent is missing.",
+    "SIG_POLICE_CONSENT_LOST": "The SIG case's consent between social services and police no longer holds: the intervention must end.",
 }
 
 STRINGS = {"sv": SV, "en": EN}
