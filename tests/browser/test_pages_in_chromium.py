@@ -417,3 +417,7 @@ def test_the_scenario_in_chromium(served: tuple[Server, dict[str, str]], tmp_pat
     assert [e for e in errors if "status of 403" not in e] == [], errors
     assert scan.failures == [], "\n".join(scan.failures)
     assert len(scan.scanned) >= 15
+    # and the server's log holds no personal data of the whole session
+    log = server.log.read_text("utf-8", errors="replace")
+    for personal in ("Kim Andersson", "Maria Andersson", "Alex Berg", youth_pnr, "20130510"):
+        assert personal not in log, personal

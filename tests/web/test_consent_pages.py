@@ -313,3 +313,19 @@ def test_a_form_posted_twice_records_once(people: Api) -> None:
     second = anna.post(f"/youths/{youth_id}/consents", fields)
     assert first.url == second.url
     assert len(people.get(f"/v1/consents?youth_id={youth_id}", "anna").json()["items"]) == 1
+
+
+def test_an_auditor_reads_the_overview_review_and_integrity_but_has_no_worklist(
+    people: Api,
+) -> None:
+    anna = browser(people, "anna")
+    youth_id = register(anna)
+    ida = browser(people, "ida")
+    assert str(ida.last.url).endswith("/review")
+    assert ida.get(f"/youths/{youth_id}").status_code == 200
+    assert "Registrera samtycke" not in ida.last.text  # no coordinator's links
+    r = ida.get(f"/review?youth_id={PNR}")  # by personnummer too
+    assert r.status_code == 200 and "Fynd" in r.text
+    assert ida.get(f"/integrity?youth_id={youth_id}").status_code == 200
+    assert ida.get("/worklist").status_code == 403
+    assert ida.get(f"/youths/{youth_id}/consents/new").status_code == 403
