@@ -339,8 +339,8 @@ def test_the_scenario_in_chromium(served: tuple[Server, dict[str, str]], tmp_pat
         # -- the coordinator revokes; timeline, worklist and review change -----------------------
         sign_in(tokens["anna"])
         page.goto(f"{base}/review?youth_id={youth_id}")
-        before = page.locator("tr[id^='d-']").count()
-        assert before == 2
+        assert page.locator("tr[id^='d-']").count() == 2
+        assert "AFTER_REVOCATION" not in page.locator("main").inner_text()
         page.goto(consent_url)
         page.get_by_role("link", name="Återkalla").click()
         scan(page)
@@ -397,6 +397,9 @@ def test_the_scenario_in_chromium(served: tuple[Server, dict[str, str]], tmp_pat
         page.locator("main").screenshot(path=str(SCREENSHOTS / "youth-timeline.png"))
         page.goto(f"{base}/review?youth_id={youth_id}")
         expect(page.locator("tr[id^='d-']")).to_have_count(2)
+        # revoked from the day before the school's disclosure, registered after it
+        expect(page.locator("#findings-violation")).to_contain_text("AFTER_REVOCATION")
+        expect(page.locator("#findings-deficiency")).to_contain_text("REVOCATION_REGISTERED_LATE")
         scan(page)
         page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
         page.goto(f"{base}/youths/{youth_id}/extract")
