@@ -324,7 +324,7 @@ def test_an_auditor_reads_the_overview_review_and_integrity_but_has_no_worklist(
     assert str(ida.last.url).endswith("/review")
     assert ida.get(f"/youths/{youth_id}").status_code == 200
     assert "Registrera samtycke" not in ida.last.text  # no coordinator's links
-    r = ida.get(f"/review?youth_id={PNR}")  # by personnummer too
+    r = ida.get(f"/review?youth_id={youth_id}")
     assert r.status_code == 200 and "Fynd" in r.text
     assert ida.get(f"/integrity?youth_id={youth_id}").status_code == 200
     assert ida.get("/worklist").status_code == 403
