@@ -84,7 +84,7 @@ def review_csv(request: Request) -> Response:
 def extract_page(youth_id: str, request: Request) -> Response:
     page = page_of(request)
     extract = register_extract(page.ledger, page.ctx, youth_id, form="html")
-    return page.render("register_extract.html", extract=extract)
+    return page.render("register_extract.html", extract=extract, printable=True)
 
 
 def _integrity(request: Request) -> IntegrityService:
