@@ -103,3 +103,20 @@ def test_a_look_up_is_a_post_and_a_bad_number_is_shown_beside_the_field(people: 
     r = anna.post("/youths/find", {"personal_number": PNR})
     assert "Ingen ungdom med det personnumret" in anna.text()
     assert f'value="{PNR}"' in r.text  # offered to the registration form
+
+
+def test_a_case_opened_through_the_page_shows_on_the_overview(people: Api) -> None:
+    anna = browser(people, "anna")
+    youth_id = register(anna)
+    anna.get(f"/youths/{youth_id}/cases/new")
+    r = anna.post(
+        f"/youths/{youth_id}/cases",
+        [("form", "SIG"), ("agencies", "soc-orebro"), ("agencies", "polis-orebro")],
+    )
+    assert r.status_code == 200, r.text
+    assert "Polis-Orebro" in anna.text() and "pågående" in anna.text()
+    cases = people.get(f"/v1/youths/{youth_id}", "anna").json()["cases"]
+    assert [c["form"] for c in cases] == ["SIG"]
+    anna.get(f"/youths/{youth_id}/cases/new")
+    r = anna.post(f"/youths/{youth_id}/cases", [("form", "SSPF"), ("agencies", "skola-x")])
+    assert r.status_code == 422 and "must include your own agency" in r.text
