@@ -26,14 +26,17 @@ from ledger.identity import luhn_check_digit
 from ledger.timeutil import STOCKHOLM
 from tests.e2e.servers import ADMIN_TOKEN, Deployment, Server, deployment
 
+# Debian's package (apt-get install chromium); LEDGER_TEST_CHROMIUM names another binary.
 CHROMIUM = os.environ.get("LEDGER_TEST_CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).is_file() and "LEDGER_TEST_CHROMIUM" not in os.environ:
+    CHROMIUM = shutil.which("chromium") or CHROMIUM
 # `make screenshots` sets LEDGER_SCREENSHOTS=1 and the pictures replace those of the README;
 # otherwise they go to the test's own folder, so a test run leaves the work tree as it was.
 README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _why_no_browser() -> str | None:
-    if not Path(CHROMIUM).is_file() and shutil.which("chromium") is None:
+    if not Path(CHROMIUM).is_file():
         return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
     try:
         import axe_playwright_python  # noqa: F401
