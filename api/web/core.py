@@ -54,6 +54,7 @@ LANG_COOKIE = "ledger_lang"
 LANGUAGES = ("sv", "en")
 SESSION_HOURS = 12
 CSRF_FIELD = "csrf"
+FORM_KEY = "form_key"
 _AD = b"web-session"
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1] / "templates"
 
@@ -181,7 +182,7 @@ class Form:
         """For re-rendering a form: single values as strings, repeated ones as lists."""
         out: dict[str, Any] = {}
         for k, v in self.pairs:
-            if k == CSRF_FIELD:
+            if k in (CSRF_FIELD, FORM_KEY):
                 continue
             if k in out:
                 out[k] = [*out[k], v] if isinstance(out[k], list) else [out[k], v]
@@ -240,11 +241,21 @@ class Page:
         assert self.actor is not None
         return LedgerRequest(self.actor)
 
-    def command(self, *parts: object) -> LedgerRequest:
-        """A command's context; no Idempotency-Key (a form posted twice is two commands, as
-        two API calls without the header are)."""
+    form: Form | None = None
+
+    def command(self) -> LedgerRequest:
+        """A command's context. Each rendering of a form carries its own key (FORM_KEY), used
+        as the command's Idempotency-Key: the same form posted twice (a double click, a reload)
+        records once and answers as the first time, as the API does for a repeated key."""
         assert self.actor is not None
-        return LedgerRequest(self.actor)
+        form = self.form
+        key = form.get(FORM_KEY) if form is not None else ""
+        if form is None or not key:
+            return LedgerRequest(self.actor)
+        body = sorted((k, v) for k, v in form.pairs if k not in (CSRF_FIELD, FORM_KEY))
+        path = self.request.url.path
+        fingerprint = LedgerRequest.fingerprint_of("POST", path, body)
+        return LedgerRequest(self.actor, idempotency_key=f"web:{key}", fingerprint=fingerprint)
 
     def label(self, code: str) -> str:
         """A category, purpose or situation in the page's language (the catalogue's label)."""
@@ -294,6 +305,7 @@ class Page:
             else "",
             csrf=self.csrf,
             csrf_field=CSRF_FIELD,
+            form_key=secrets.token_urlsafe(16),
             path=self.request.url.path,
             here=_here(self.request),
             **context,
@@ -331,7 +343,9 @@ async def posted(request: Request, *, signed_in: bool = True) -> tuple[Page, For
     given = form.get(CSRF_FIELD)
     if session is None or not given or not hmac.compare_digest(given, csrf_token(request, session)):
         raise CsrfRefused()
-    return page_of(request, signed_in=signed_in), form
+    page = page_of(request, signed_in=signed_in)
+    page.form = form
+    return page, form
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -60,6 +60,7 @@ SV: dict[str, str] = {
     "turns_18": "Fyller 18",
     "guardians": "Vårdnadshavare",
     "add_guardian": "Lägg till vårdnadshavare",
+    "add_another": "Lägg till ännu en vårdnadshavare efter denna",
     "custody": "Vårdnad",
     "custody.joint": "gemensam",
     "custody.sole": "ensam",
@@ -68,6 +69,8 @@ SV: dict[str, str] = {
     "no_guardians": "Inga vårdnadshavare registrerade.",
     "cases": "Ärenden",
     "open_case": "Öppna ärende",
+    "case.open": "pågående",
+    "case.closed": "avslutat",
     "form": "Form",
     "agencies": "Verksamheter",
     "agencies_help": "Id för verksamheterna, åtskilda med komma. Din egen verksamhet måste finnas med.",
@@ -118,6 +121,7 @@ SV: dict[str, str] = {
     "status.lapsed": "upphört vid 18 år",
     "basis.consent": "samtycke",
     "basis.statutory": "lag",
+    "basis.none": "inget giltigt stöd",
     # consent form
     "consent_title": "Registrera samtycke",
     "consent_intro": "Fyll i som på pappersblanketten. Samtycket gäller först när alla som behöver ha skrivit under.",
@@ -300,6 +304,7 @@ EN: dict[str, str] = {
     "turns_18": "Turns 18",
     "guardians": "Guardians",
     "add_guardian": "Add a guardian",
+    "add_another": "Add another guardian after this one",
     "custody": "Custody",
     "custody.joint": "joint",
     "custody.sole": "sole",
@@ -308,6 +313,8 @@ EN: dict[str, str] = {
     "no_guardians": "No guardians registered.",
     "cases": "Cases",
     "open_case": "Open a case",
+    "case.open": "open",
+    "case.closed": "closed",
     "form": "Form",
     "agencies": "Agencies",
     "agencies_help": "Agency ids separated by commas. Your own agency must be among them.",
@@ -358,6 +365,7 @@ EN: dict[str, str] = {
     "status.lapsed": "lapsed at 18",
     "basis.consent": "consent",
     "basis.statutory": "statute",
+    "basis.none": "no valid basis",
     "consent_title": "Record a consent",
     "consent_intro": "Fill in as on the paper form. The consent holds once everyone needed has signed.",
     "givers": "Who gives the consent",
@@ -506,9 +514,7 @@ REASONS_SV: dict[str, str] = {
     "SITUATION_NOT_STATED": "Ange situationen: samtycket begränsar när uppgiften får lämnas.",
     "THIRD_PARTY_NOT_STATED": "Ange om uppgiften också rör någon annan (t.ex. en förälder).",
     "THIRD_PARTY_CONSENT_MISSING": "Uppgiften rör någon annan, och den personens samtycke saknas.",
-    "SIG_POLICE_CONSENT_LOST": (
-        "OBS: samtycket mellan socialtjänst och polis har upphört, så SIG-insatsen ska avslutas."
-    ),
+    "SIG_POLICE_CONSENT_LOST": "SIG-ärendets samtycke mellan socialtjänsten och polisen gäller inte längre: insatsen ska avslutas.",
 }
 REASONS_EN: dict[str, str] = {
     "CONSENT_COVERS": "A valid consent covers this disclosure.",
@@ -531,10 +537,7 @@ REASONS_EN: dict[str, str] = {
     "SITUATION_NOT_STATED": "State the situation: the consent limits when it may be given.",
     "THIRD_PARTY_NOT_STATED": "Say whether the information also concerns someone else.",
     "THIRD_PARTY_CONSENT_MISSING": "The information concerns someone else, whose consent is missing.",
-    "SIG_POLICE_CONSENT_LOST": (
-        "Note: the consent between social services and police has ended, so the SIG "
-        "intervention must end."
-    ),
+    "SIG_POLICE_CONSENT_LOST": "The SIG case's consent between social services and police no longer holds: the intervention must end.",
 }
 
 STRINGS = {"sv": SV, "en": EN}

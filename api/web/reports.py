@@ -31,11 +31,12 @@ def _review(page: Page, request: Request) -> tuple[dict[str, Any] | None, dict[s
     until = day(query, "until", errors, end=True)
     if errors or not request.query_params:
         return None, errors
+    youth_id = query.get("youth_id").strip() or None  # an id: no personnummer in an address
     try:
         report = run_review(
             page.ledger,
             page.ctx,
-            youth_id=query.get("youth_id").strip() or None,
+            youth_id=youth_id,
             agency_id=query.get("agency_id").strip() or None,
             since=since,
             until=until,
@@ -83,7 +84,7 @@ def review_csv(request: Request) -> Response:
 def extract_page(youth_id: str, request: Request) -> Response:
     page = page_of(request)
     extract = register_extract(page.ledger, page.ctx, youth_id, form="html")
-    return page.render("register_extract.html", extract=extract)
+    return page.render("register_extract.html", extract=extract, printable=True)
 
 
 def _integrity(request: Request) -> IntegrityService:

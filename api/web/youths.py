@@ -29,25 +29,49 @@ def agency_options(page: Page) -> list[tuple[str, str]]:
 @router.get("/youths")
 def find_page(request: Request) -> Response:
     page = page_of(request)
-    number = (request.query_params.get("personal_number") or "").strip()
-    found: dict[str, Any] | None = None
-    searched = False
+    return _find(page, number="", found=None, searched=False, errors={})
+
+
+@router.post("/youths/find")
+async def find(request: Request) -> Response:
+    """A look-up by personnummer is a post, so that the number stays out of addresses (the
+    browser's history, bookmarks)."""
+    page, form = await posted(request)
+    number = form.get("personal_number").strip()
     errors: dict[str, str] = {}
-    if number:
-        searched = True
-        try:
-            results = page.ledger.find_youths(page.ctx, number)
-        except Invalid as e:
-            errors = field_errors(e)
-            results = []
-        if results and "personal_number" in results[0]:
-            return redirect(f"/youths/{results[0]['id']}")
-        found = results[0] if results else None
-    return page.render(
-        "web/find.html",
+    results: list[dict[str, Any]] = []
+    try:
+        results = page.ledger.find_youths(page.ctx, number)
+    except Invalid as e:
+        errors = field_errors(e)
+    if results and "personal_number" in results[0]:
+        return redirect(f"/youths/{results[0]['id']}")
+    found = results[0] if results else None
+    return _find(
+        page,
         number=number,
         found=found,
-        searched=searched and not errors,
+        searched=not errors,
+        errors=errors,
+        status=422 if errors else 200,
+    )
+
+
+def _find(
+    page: Page,
+    *,
+    number: str,
+    found: dict[str, Any] | None,
+    searched: bool,
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    return page.render(
+        "web/find.html",
+        status=status,
+        number=number,
+        found=found,
+        searched=searched,
         errors=errors,
         values={"personal_number": number},
         reg_errors={},

@@ -289,3 +289,43 @@ def test_a_partial_revocation_that_removes_nothing_is_refused_beside_the_field(
     assert "a partial revocation names what it removes" in r.text
     assert "Samtal &lt;i&gt;i dag&lt;/i&gt;" in r.text  # kept and escaped
     assert people.get(f"/v1/consents/{consent_id}", "anna").json()["status"] == "active"
+
+
+def test_a_form_posted_twice_records_once(people: Api) -> None:
+    """A double click or a reload: the form's own key is the command's Idempotency-Key."""
+    anna = browser(people, "anna")
+    youth_id = register(anna)
+    guardian(anna, youth_id, "Maria Andersson", custody="sole")
+    (maria,) = guardian_ids(people, youth_id)
+    form_page = anna.get(f"/youths/{youth_id}/consents/new").text
+    key = re.search(r'name="form_key" value="([^"]+)"', form_page)
+    assert key
+    fields = [
+        ("form_key", key.group(1)),
+        ("givers", f"guardian:{maria}"),
+        ("method", "written"),
+        ("form_reference", "SSPF-2026-001"),
+        ("obtained_at", "2026-03-02T08:30"),
+        *SCOPE,
+    ]
+    first = anna.post(f"/youths/{youth_id}/consents", fields)
+    anna.last = type("Shown", (), {"text": form_page})()  # post again from the same page
+    second = anna.post(f"/youths/{youth_id}/consents", fields)
+    assert first.url == second.url
+    assert len(people.get(f"/v1/consents?youth_id={youth_id}", "anna").json()["items"]) == 1
+
+
+def test_an_auditor_reads_the_overview_review_and_integrity_but_has_no_worklist(
+    people: Api,
+) -> None:
+    anna = browser(people, "anna")
+    youth_id = register(anna)
+    ida = browser(people, "ida")
+    assert str(ida.last.url).endswith("/review")
+    assert ida.get(f"/youths/{youth_id}").status_code == 200
+    assert "Registrera samtycke" not in ida.last.text  # no coordinator's links
+    r = ida.get(f"/review?youth_id={youth_id}")
+    assert r.status_code == 200 and "Fynd" in r.text
+    assert ida.get(f"/integrity?youth_id={youth_id}").status_code == 200
+    assert ida.get("/worklist").status_code == 403
+    assert ida.get(f"/youths/{youth_id}/consents/new").status_code == 403

@@ -33,8 +33,10 @@ def test_register_find_and_add_guardians(people: Api) -> None:
     page = anna.text()
     assert "Kim Andersson" in page and "Maria Andersson" in page and "Jonas Andersson" in page
     assert "gemensam" in page
-    r = anna.get(f"/youths?personal_number={PNR}")
+    anna.get("/youths")
+    r = anna.post("/youths/find", {"personal_number": PNR})
     assert str(r.url).endswith(f"/youths/{youth_id}")
+    assert PNR not in str(r.url)
     # the same youth as the API sees it: one use case behind both
     api_view = people.get(f"/v1/youths/{youth_id}", "anna").json()
     assert [g["name"] for g in api_view["guardians"]] == ["Maria Andersson", "Jonas Andersson"]
@@ -63,7 +65,8 @@ def test_another_agency_learns_only_id_and_birth_date(people: Api) -> None:
     anna = browser(people, "anna")
     register(anna)
     olle = browser(people, "olle")  # coordinator at the school, no part in the youth
-    r = olle.get(f"/youths?personal_number={PNR}")
+    olle.get("/youths")
+    r = olle.post("/youths/find", {"personal_number": PNR})
     assert r.status_code == 200
     assert "2012-03-15" in olle.text() and "Kim Andersson" not in olle.text()
 
@@ -88,3 +91,32 @@ def test_the_overview_escapes_what_users_typed(people: Api) -> None:
     r = anna.get(f"/youths/{youth_id}")
     assert "<script>alert" not in r.text
     assert "&lt;script&gt;alert" in r.text
+
+
+def test_a_look_up_is_a_post_and_a_bad_number_is_shown_beside_the_field(people: Api) -> None:
+    anna = browser(people, "anna")
+    page = anna.get("/youths").text
+    assert 'action="/youths/find"' in page and 'method="post" action="/youths/find"' in page
+    r = anna.post("/youths/find", {"personal_number": "12345"})
+    assert r.status_code == 422 and 'id="find-pnr-error"' in r.text
+    assert 'aria-describedby="find-pnr-help find-pnr-error"' in r.text
+    r = anna.post("/youths/find", {"personal_number": PNR})
+    assert "Ingen ungdom med det personnumret" in anna.text()
+    assert f'value="{PNR}"' in r.text  # offered to the registration form
+
+
+def test_a_case_opened_through_the_page_shows_on_the_overview(people: Api) -> None:
+    anna = browser(people, "anna")
+    youth_id = register(anna)
+    anna.get(f"/youths/{youth_id}/cases/new")
+    r = anna.post(
+        f"/youths/{youth_id}/cases",
+        [("form", "SIG"), ("agencies", "soc-orebro"), ("agencies", "polis-orebro")],
+    )
+    assert r.status_code == 200, r.text
+    assert "Polis-Orebro" in anna.text() and "pågående" in anna.text()
+    cases = people.get(f"/v1/youths/{youth_id}", "anna").json()["cases"]
+    assert [c["form"] for c in cases] == ["SIG"]
+    anna.get(f"/youths/{youth_id}/cases/new")
+    r = anna.post(f"/youths/{youth_id}/cases", [("form", "SSPF"), ("agencies", "skola-x")])
+    assert r.status_code == 422 and "must include your own agency" in r.text
