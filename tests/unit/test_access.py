@@ -99,6 +99,7 @@ README_ROWS = {
     "list disclosures": "disclosures.list",
     "register extract, reviews": "youth.review",
     "agencies, tokens": "admin",
+    "change feed (`GET /v1/feed`)": "feed.read",
 }
 
 
