@@ -16,19 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ledger import access
 from ledger.actor import Actor
-from ledger.consent import ANNULLED, PARTIALLY_REVOKED, REVOKED, ConsentState, Fact, fold
+from ledger.consent import ConsentState, Fact, fold
 from ledger.errors import Invalid, LedgerError
-from ledger.rules import LOST_SAYS, sig_police_basis
 from ledger.scope import Scope
 from ledger.service import Ledger
 from ledger.store.tables import AuditRow
 from ledger.timeutil import iso, stamp, unstamp
-from ledger.youth import Youth
+from ledger.youth import Case, Youth
 
 MAX_LIMIT = 1000
 SCAN = 2000  # log rows looked at per read: a reader far behind still gets a cursor that moves on
@@ -45,11 +44,12 @@ EVENT_TYPES = {
     "youth.disclosure_refused": "disclosure.refused",
 }
 EXPIRED, LAPSED, ALERT = "expired", "lapsed", "alert"
-SIG_POLICE_CONSENT_REVOKED = "SIG_POLICE_CONSENT_REVOKED"
+TIMED_ALERT = "+alert"  # after the kind of the fact of time that raised it: `expired+alert`
 _EVENT_CURSOR = re.compile(r"-1|\d{1,18}")
-_ALERT_CURSOR = re.compile(r"(\d{1,18})\+([A-Za-z0-9-]{1,64})")
+_ALERT_CURSOR = re.compile(r"(\d{1,18})\+([A-Za-z0-9.-]{1,80})")
 _TIME_CURSOR = re.compile(
-    r"(\d{1,18})~(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)~(expired|lapsed)~([A-Za-z0-9-]{1,64})"
+    r"(\d{1,18})~(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)~((?:expired|lapsed)(?:\+alert)?)"
+    r"~([A-Za-z0-9.-]{1,80})"
 )
 
 
@@ -62,7 +62,7 @@ class Key:
     rank: int = 1
     moment: str = ""
     kind: str = ""
-    ref: str = ""  # the consent of a fact of time, the case of an alert
+    ref: str = ""  # the consent of a fact of time; `case.consent` of an alert
 
     def cursor(self) -> str:
         if self.rank == 1:
@@ -210,7 +210,12 @@ class _Reader:
                 "case_id": case.case_id,
                 "case": {"form": case.form, "agencies": list(case.agencies)},
             }
-            return [(key, item)]
+            out = [(key, item)]
+            if kind == "case.opened" and case.form == "SIG":  # SIG_WITHOUT_POLICE_CONSENT
+                at = case.opened.recorded_at
+                raised = self.case_alerts(youth, case, self.states(youth, version, at, at), at)
+                out += [self._alert_item(base, case, ref, a) for ref, a in raised.items()]
+            return out
         disclosure = next(
             (d for d in youth.disclosures.values() if d.fact.version == version), None
         )
@@ -256,54 +261,94 @@ class _Reader:
     def _alerts(
         self, youth: Youth, consent_id: str, upto: Sequence[Fact], base: dict[str, Any]
     ) -> list[tuple[Key, dict[str, Any]]]:
-        """SIG (seed 004, "Avsluta"): a revocation or annulment that takes away social services ↔
-        police raises SIG_POLICE_CONSENT_REVOKED on each open SIG case of the youth (as GET
-        /v1/cases shows it), told to every agency of the case, named in the consent or not."""
+        """The alerts a consent event raised on the youth's open SIG cases the agency is in (seed
+        004: SIG_POLICE_CONSENT_REVOKED when the social services ↔ police basis goes,
+        SIG_WITHOUT_POLICE_CONSENT): those the case shows after the event and not before it, at
+        the moment the event took effect as the ledger knew it then. Told to every agency of the
+        case, named in the consent or not."""
         fact = upto[-1]
-        if fact.kind not in (REVOKED, PARTIALLY_REVOKED, ANNULLED):
-            return []
         at = max(fact.recorded_at, fact.effective_at)
         out: list[tuple[Key, dict[str, Any]]] = []
-        for case in youth.cases.values():
-            if case.form != "SIG" or not access.feed_knows_case(self.agency_id, case):
-                continue
+        for case in self.sig_cases(youth):
             if case.opened.version > fact.version or (
                 case.closed is not None and case.closed.version < fact.version
             ):
                 continue
-            try:
-                kinds = self.ledger.agency_kinds(list(case.agencies), "agencies")
-            except LedgerError:
-                continue
-            states = [
-                self.state(youth, consent_id, facts, at, fact.recorded_at)
-                for facts in (upto, upto[:-1])
-            ]
-            now_lost, was_lost = (
-                sig_police_basis(case, kinds, [s], at).lost if s is not None else ()
-                for s in states
+            after = self.case_alerts(
+                youth, case, self.states(youth, fact.version, at, fact.recorded_at), at
             )
-            if now_lost and not was_lost:
-                cause = LOST_SAYS[now_lost[0].cause]
-                key = Key(base["position"], 2, "", ALERT, case.case_id)
-                item = {
-                    **base,
-                    "id": key.cursor(),
-                    "type": "case.alert",
-                    "case_id": case.case_id,
-                    "consent_id": consent_id,
-                    "alert": {
-                        "code": SIG_POLICE_CONSENT_REVOKED,
-                        "message": (
-                            f"The consent covering social services and police {cause}: the "
-                            "SIG intervention must end (Avsluta)."
-                        ),
-                        "cause": now_lost[0].cause,
-                        "since": iso(fact.effective_at),
-                    },
-                }
-                out.append((key, item))
+            before = self.case_alerts(
+                youth, case, self.states(youth, fact.version - 1, at, fact.recorded_at), at
+            )
+            out += [
+                self._alert_item(base, case, ref, a)
+                for ref, a in after.items()
+                if ref not in before
+            ]
         return out
+
+    def sig_cases(self, youth: Youth) -> list[Case]:
+        return [
+            c
+            for c in youth.cases.values()
+            if c.form == "SIG" and access.feed_knows_case(self.agency_id, c)
+        ]
+
+    def states(
+        self, youth: Youth, version: int, at: datetime, known_at: datetime
+    ) -> list[ConsentState]:
+        """Every consent of the youth at `at` from its facts up to `version` known by `known_at`."""
+        out = []
+        for consent_id, facts in youth.consents.items():
+            known = [f for f in facts if f.version <= version]
+            state = self.state(youth, consent_id, known, at, known_at) if known else None
+            if state is not None:
+                out.append(state)
+        return out
+
+    def case_alerts(
+        self, youth: Youth, case: Case, states: list[ConsentState], at: datetime
+    ) -> dict[str, dict[str, Any]]:
+        """The case's alerts as `GET /v1/cases` shows them, for these consent states, by a ref
+        that stays the same while the alert stands (`case.consent`)."""
+        try:
+            basis = self.ledger.police_basis(youth, case, at=at, known_at=at, states=states)
+        except LedgerError:
+            return {}
+        if basis.never_held:
+            return {
+                f"{case.case_id}.none": {
+                    "code": "SIG_WITHOUT_POLICE_CONSENT",
+                    "consent_id": None,
+                    "cause": None,
+                    "since": iso(case.opened.effective_at),
+                }
+            }
+        return {
+            f"{case.case_id}.{lost.consent_id}": {
+                "code": "SIG_POLICE_CONSENT_REVOKED",
+                "consent_id": lost.consent_id,
+                "cause": lost.cause,
+                "since": iso(lost.since),
+            }
+            for lost in basis.lost
+        }
+
+    @staticmethod
+    def _alert_item(
+        base: dict[str, Any], case: Case, ref: str, alert: dict[str, Any]
+    ) -> tuple[Key, dict[str, Any]]:
+        key = Key(base["position"], 2, "", ALERT, ref)
+        item = {
+            **base,
+            "id": key.cursor(),
+            "type": "case.alert",
+            "case_id": case.case_id,
+            "consent_id": alert["consent_id"],
+            "alert": alert,
+        }
+        item.pop("consent", None)
+        return key, item
 
     def state(
         self,
@@ -389,13 +434,72 @@ class _Reader:
                     item = self.time_item(youth, consent_id, facts, kind, moment, size)
                     if item is not None and lower < item[0] <= upper:
                         found.append(item)
+            for case in self.sig_cases(youth):
+                for kind, moment in self.case_moments(youth, now):
+                    if moment > now or (kind == EXPIRED and moment == now):
+                        next_due = moment if next_due is None else min(next_due, moment)
+                        continue
+                    if stamp(moment) < floor:
+                        continue
+                    for key, alert_item in self.timed_alerts(youth, case, kind, moment, size):
+                        if lower < key <= upper:
+                            found.append((key, alert_item))
         return found, next_due
+
+    def case_moments(self, youth: Youth, now: datetime) -> set[tuple[str, datetime]]:
+        """Every expiry and lapse of the youth's consents, the agency named in them or not."""
+        return {
+            moment
+            for consent_id, facts in youth.consents.items()
+            for moment in self.moments(youth, consent_id, facts, now)
+        }
+
+    def timed_alerts(
+        self, youth: Youth, case: Case, kind: str, moment: datetime, size: int
+    ) -> list[tuple[Key, dict[str, Any]]]:
+        """The alerts an expiry or lapse at `moment` raised on an open SIG case: those the case
+        shows just after it and not just before, as the ledger knew it at `moment`."""
+        if case.opened.recorded_at > moment or case.closed_at(moment, moment):
+            return []
+        tick = timedelta(microseconds=1)
+        # A consent is expired just after valid_until, lapsed from lapses_at on.
+        before_at, after_at = (
+            (moment, moment + tick) if kind == EXPIRED else (moment - tick, moment)
+        )
+        version = youth.version
+        before = self.case_alerts(
+            youth, case, self.states(youth, version, before_at, moment), before_at
+        )
+        after = self.case_alerts(
+            youth, case, self.states(youth, version, after_at, moment), after_at
+        )
+        m = stamp(moment)
+        position = self.first_after(m, size, inclusive=kind == LAPSED)
+        out = []
+        for ref, alert in after.items():
+            if ref in before:
+                continue
+            key = Key(position, 0, m, kind + TIMED_ALERT, ref)
+            item = {
+                "id": key.cursor(),
+                "position": position,
+                "type": "case.alert",
+                "youth_id": str(youth.id),
+                "recorded_at": None,
+                "occurred_at": iso(moment),
+                "agency_id": None,
+                "case_id": case.case_id,
+                "consent_id": alert["consent_id"],
+                "alert": alert,
+            }
+            out.append((key, item))
+        return out
 
     def candidate_youths(self) -> list[str]:
         rows: list[AuditRow] = self.ledger.database.read(
             self.ledger.database.tables.audit,
             agency_id=self.agency_id,
-            types=["youth.consent_granted", "youth.consent_extended"],
+            types=["youth.consent_granted", "youth.consent_extended", "youth.case_opened"],
             limit=10_000_000,
         )
         return list(dict.fromkeys(r.youth_id for r in rows if r.youth_id))

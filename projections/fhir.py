@@ -306,3 +306,24 @@ def read_audit_event(ledger: Ledger, request: Request, disclosure_id: str) -> di
         actor, "read_disclosure", str(youth.id), {"disclosure_id": disclosure_id, "as": "fhir"}
     )
     return audit_event(ledger, actor, youth, disclosure)
+
+
+def audit_bundle(
+    ledger: Ledger, actor: Actor, items: list[dict[str, Any]], next_url: str | None
+) -> dict[str, Any]:
+    """A page of `GET /v1/disclosures` (already decided and logged there) as a Bundle of
+    AuditEvent."""
+    entries = []
+    for item in items:
+        youth = ledger.youth(item["youth_id"])
+        disclosure = youth.disclosures[item["id"]]
+        entries.append({"resource": audit_event(ledger, actor, youth, disclosure)})
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": iso(ledger.now()),
+        "entry": entries,
+    }
+    if next_url is not None:
+        bundle["link"] = [{"relation": "next", "url": next_url}]
+    return bundle

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import CommandDep, LedgerDep, PageDep, Reader, allow, respond
+from api.routes.fhir import FHIR_RESPONSE, fhir, wants_fhir
 from api.schemas import CheckIn, DisclosureIn, command_dict
 from api.timefield import Instant
+from projections.fhir import audit_bundle
 
 router = APIRouter(prefix="/v1", tags=["decisions and disclosures"])
 
@@ -46,9 +48,13 @@ def disclose(
 @router.get(
     "/disclosures",
     summary="Disclosures about a youth or involving an agency",
+    description="With `Accept: application/fhir+json`: an HL7 FHIR R4 Bundle of AuditEvent.",
+    response_model=dict[str, Any],
+    responses=FHIR_RESPONSE,
     dependencies=[allow("disclosures.list")],
 )
 def list_disclosures(
+    request: Request,
     ledger: LedgerDep,
     ctx: Reader,
     page: PageDep,
@@ -57,7 +63,8 @@ def list_disclosures(
     since: Instant | None = None,
     until: Instant | None = None,
     include_refused: Annotated[bool, Query()] = False,
-) -> dict[str, Any]:
+    accept: Annotated[str | None, Header(alias="Accept")] = None,
+) -> Any:
     items = ledger.list_disclosures(
         ctx,
         youth_id=youth_id,
@@ -66,4 +73,9 @@ def list_disclosures(
         until=until,
         include_refused=include_refused,
     )
+    if wants_fhir(accept):  # issue 17: for the agency's audit systems
+        shown = page.of(items)
+        cursor = shown["next_cursor"]
+        more = str(request.url.include_query_params(cursor=cursor)) if cursor else None
+        return fhir(audit_bundle(ledger, ctx.actor, shown["items"], more))
     return page.of(items)

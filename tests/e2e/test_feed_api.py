@@ -250,9 +250,13 @@ def test_an_admin_may_not_read_a_feed_and_a_bad_cursor_is_422(api: Api) -> None:
     assert [e["field"] for e in r.json()["errors"]] == ["Last-Event-ID"]
 
 
-def test_a_revocation_that_ends_a_sig_case_alerts_every_agency_of_the_case(api: Api) -> None:
-    """Seed 004 ("Avsluta"): the leisure agency is in the SIG case but not in the consent; it
-    learns of the alert, not of the consent."""
+def test_a_sig_cases_alerts_reach_every_agency_of_the_case_as_the_case_shows_them(
+    api: Api,
+) -> None:
+    """Seed 004: a SIG case opened without a social services ↔ police consent carries
+    SIG_WITHOUT_POLICE_CONSENT; when the consent is revoked the intervention must end
+    (SIG_POLICE_CONSENT_REVOKED). The leisure agency is in the case but not in the consent: it
+    learns of the alerts, not of the consent."""
     api.token("frida", "fritid-x", "staff")
     youth = api.youth("20060101")
     agencies = ["soc-orebro", "polis-orebro", "skola-x", "fritid-x"]
@@ -262,20 +266,56 @@ def test_a_revocation_that_ends_a_sig_case_alerts_every_agency_of_the_case(api: 
     cid = consent(api, youth)  # soc-orebro, polis-orebro, skola-x
     revoke(api, cid, later(api, hours=1))
     leisure = everything(api, "frida")
-    assert types(leisure) == ["case.opened", "case.alert"]
-    alert = leisure[1]
+    assert types(leisure) == ["case.opened", "case.alert", "case.alert"]
+    assert [i["alert"]["code"] for i in leisure[1:]] == [
+        "SIG_WITHOUT_POLICE_CONSENT",
+        "SIG_POLICE_CONSENT_REVOKED",
+    ]
+    alert = leisure[2]
     assert alert["case_id"] == case_id and alert["consent_id"] == cid
-    assert alert["alert"]["code"] == "SIG_POLICE_CONSENT_REVOKED"
+    assert alert["alert"]["cause"] == "revoked"
     assert "consent" not in alert
     police = everything(api, "per")
-    assert types(police) == ["case.opened", "consent.granted", "consent.revoked", "case.alert"]
-    assert police[2]["position"] == police[3]["position"]
+    assert types(police) == [
+        "case.opened",
+        "case.alert",
+        "consent.granted",
+        "consent.revoked",
+        "case.alert",
+    ]
+    assert police[3]["position"] == police[4]["position"]
     # Resumed after the revocation itself, the alert that followed it still comes.
-    assert feed(api, "per", police[2]["id"])["items"] == police[3:]
-    assert feed(api, "per", police[3]["id"])["items"] == []
+    assert feed(api, "per", police[3]["id"])["items"] == police[4:]
+    assert feed(api, "per", police[4]["id"])["items"] == []
     # The case's own view shows the same alert.
     case_view = api.get(f"/v1/cases/{case_id}", "anna").json()
-    assert [a["code"] for a in case_view["alerts"]] == ["SIG_POLICE_CONSENT_REVOKED"]
+    assert [(a["code"], a["consent_id"]) for a in case_view["alerts"]] == [
+        ("SIG_POLICE_CONSENT_REVOKED", cid)
+    ]
+
+
+def test_an_expiry_that_ends_a_sig_case_alerts_its_agencies_once_when_it_takes_effect(
+    store: Store, api: Api
+) -> None:
+    api.token("frida", "fritid-x", "staff")
+    youth = api.youth("20060101")
+    agencies = ["soc-orebro", "polis-orebro", "skola-x", "fritid-x"]
+    until = api.clock.now + timedelta(days=3)
+    cid = consent(api, youth, valid_until=until.isoformat())
+    r = api.post("/v1/cases", {"youth_id": youth, "form": "SIG", "agencies": agencies}, "anna")
+    assert r.status_code == 201, r.text
+    assert types(everything(api, "frida")) == ["case.opened"]  # a basis holds
+    api.clock.set(until + timedelta(minutes=1))
+    leisure = everything(api, "frida")
+    assert types(leisure) == ["case.opened", "case.alert"]
+    assert leisure[1]["alert"]["cause"] == "expired" and leisure[1]["consent_id"] == cid
+    assert leisure[1]["occurred_at"] == until.isoformat().replace("+00:00", "Z")
+    police = everything(api, "per")
+    assert types(police)[-2:] == ["consent.expired", "case.alert"]
+    tokens = dict(api.tokens)
+    for again in store.app():  # the same, once, after a restart
+        again.tokens = tokens
+        assert everything(again, "frida") == leisure
 
 
 def test_after_erasure_the_feed_and_the_fhir_view_still_answer_without_the_number(

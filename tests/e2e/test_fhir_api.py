@@ -164,3 +164,22 @@ def test_fhir_reads_are_logged_and_follow_the_access_rules(api: Api) -> None:
     trail = api.get("/v1/audit/actors/sara", "sara").json()["items"]
     reads = [e for e in trail if e["type"] == "access.read_consent"]
     assert [e["details"].get("consent_id") for e in reads] == [cid]
+
+
+def test_an_agencys_disclosures_are_a_bundle_of_audit_events_page_by_page(api: Api) -> None:
+    youth = api.youth("20060101")
+    consent(api, youth)
+    first = disclose(api, youth)
+    later(api, minutes=1)
+    second = disclose(api, youth)
+    page = fhir_get(api, "/v1/disclosures?agency_id=skola-x&limit=1", "lars")
+    Bundle.model_validate(page)
+    assert [e["resource"]["id"] for e in page["entry"]] == [first]
+    (link,) = page["link"]
+    assert link["relation"] == "next"
+    rest = api.client.get(
+        link["url"], headers={"Authorization": f"Bearer {api.tokens['lars']}", "Accept": FHIR}
+    ).json()
+    assert [e["resource"]["id"] for e in rest["entry"]] == [second] and "link" not in rest
+    for entry in page["entry"] + rest["entry"]:
+        AuditEvent.model_validate(entry["resource"])
