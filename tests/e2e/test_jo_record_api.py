@@ -375,3 +375,28 @@ def test_the_extract_is_said_to_its_reader_and_withholds_under_secrecy(api: Api)
     assert rel.status_code == 201, rel.text
     shown = api.get(f"/v1/youths/{youth}/register-extract?audience=guardians", "anna").json()
     assert [c["id"] for c in shown["consents"]] == [consent_id]
+
+
+def test_the_youths_due_for_disposal_are_listed_and_the_youth_shows_its_date(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    case_id = open_case(api, youth)
+    assert api.get(f"/v1/youths/{youth}", "anna").json()["retention"]["disposal_date"] is None
+    closed = api.post(f"/v1/cases/{case_id}/close", {"reason": "Målen uppfyllda"}, "anna")
+    assert closed.status_code == 200, closed.text
+    assert (
+        api.get(f"/v1/youths/{youth}", "anna").json()["retention"]["disposal_date"] == "2031-03-02"
+    )
+    assert api.get("/v1/retention/due", "ida").json()["items"] == []
+    api.clock.advance(days=5 * 366)
+    for name, agency, role in [
+        ("ida", "soc-orebro", "auditor"),
+        ("anna", "soc-orebro", "coordinator"),
+        ("lars", "skola-x", "staff"),
+    ]:
+        api.token(name, agency, role)  # the first tokens have expired in five years
+    [due] = api.get("/v1/retention/due", "ida").json()["items"]
+    assert due["youth_id"] == youth and "fem år" in due["source"]
+    assert api.get("/v1/retention/due", "lars").status_code == 403
+    extract = api.get(f"/v1/youths/{youth}/register-extract", "anna").json()
+    assert extract["gdpr"]["retention"]["disposal_date"] == "2031-03-02"
