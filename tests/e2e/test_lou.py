@@ -315,6 +315,9 @@ def test_lou_from_referral_to_follow_up_reads_as_a_jo_investigator_wants(lou_api
     assert meetings[network]["guardians_present"] == [mother, father]
     assert all(m["consent_ids"] == [consent] and m["findings"] == [] for m in meetings.values())
     assert review["forms"][form["id"]]["text"] == FORM_TEXT
+    page = api.post("/v1/reviews", {"youth_id": lou}, "jo", headers={"Accept": "text/html"}).text
+    assert "Nätverksmöten" in page and network in page and "skola-lou → " in page
+    assert "Samtyckesblanketter" in page and form["sha256"] in page
     read = ok(api.get(f"/v1/consents/{consent}", "jo"), 200)
     assert read["form_sha256"] == form["sha256"]
     assert read["information_given"]["right_to_revoke"] is True
