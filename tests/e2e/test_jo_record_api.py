@@ -400,3 +400,24 @@ def test_the_youths_due_for_disposal_are_listed_and_the_youth_shows_its_date(api
     assert api.get("/v1/retention/due", "lars").status_code == 403
     extract = api.get(f"/v1/youths/{youth}/register-extract", "anna").json()
     assert extract["gdpr"]["retention"]["disposal_date"] == "2031-03-02"
+
+
+def test_a_later_signature_records_its_own_adaptations(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20120315")
+    g1, g2 = api.guardian(youth, "Eva"), api.guardian(youth, "Per")
+    consent = api.consent(youth, [{"party": "guardian", "guardian_id": g1}]).json()["id"]
+    r = api.post(
+        f"/v1/consents/{consent}/signatures",
+        {
+            "giver": {"party": "guardian", "guardian_id": g2},
+            "method": "written",
+            "obtained_at": api.clock.now.isoformat(),
+            "adaptations": {"interpreter": {"language": "dari"}, "easy_read": True},
+        },
+        "anna",
+    )
+    assert r.status_code == 200, r.text
+    history = api.get(f"/v1/consents/{consent}", "anna").json()["history"]
+    signed = next(h for h in history if h["type"] == "signed")
+    assert signed["adaptations"]["interpreter"] == {"language": "dari"}

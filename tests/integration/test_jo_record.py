@@ -63,7 +63,19 @@ def test_what_the_givers_were_told_survives_a_restart_and_old_consents_read_not_
         adaptations={"communication_support": True, "easy_read": True},
         child_view="Lou vill ha stöd i skolan.",
     )
+    youth_later = world.youth("20120316")
+    g3, g4 = world.guardian(youth_later), world.guardian(youth_later)
+    signed_later = world.consent(youth_later, [{"party": "guardian", "guardian_id": g3}])
+    signature = {
+        "giver": {"party": "guardian", "guardian_id": g4},
+        "method": "written",
+        "obtained_at": clock.now,
+        "adaptations": {"interpreter": {"language": "dari"}},
+    }
+    assert ledger.sign_consent(COORDINATOR, signed_later, signature)[0] == 200
     fresh = store.open()
+    history = fresh.read_consent(COORDINATOR, signed_later)["history"]
+    assert history[-1]["adaptations"]["interpreter"] == {"language": "dari"}
     before = fresh.read_consent(COORDINATOR, old)
     assert (before["information_given"], before["adaptations"], before["child_asked"]) == (
         None,
