@@ -421,3 +421,21 @@ def test_a_later_signature_records_its_own_adaptations(api: Api) -> None:
     history = api.get(f"/v1/consents/{consent}", "anna").json()["history"]
     signed = next(h for h in history if h["type"] == "signed")
     assert signed["adaptations"]["interpreter"] == {"language": "dari"}
+
+
+def test_the_coordinators_trail_says_what_was_recorded_without_personal_data(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    case_id = open_case(api, youth)
+    meeting = api.post(
+        f"/v1/cases/{case_id}/meetings",
+        meeting_body(api, notes="Lou berättade om skolan."),
+        "anna",
+    ).json()["id"]
+    form = api.post("/v1/consent-forms", {"name": "F", "version": "1", "text": "T"}, "anna").json()
+    trail = api.get("/v1/audit/actors/anna", "ida").json()["items"]
+    by_type = {e["type"]: e["details"] for e in trail}
+    assert by_type["youth.meeting_recorded"]["meeting_id"] == meeting
+    assert by_type["consent_form.registered"]["sha256"] == form["sha256"]
+    text = str(trail)
+    assert "Fritidsledaren Ali" not in text and "Lou berättade" not in text
