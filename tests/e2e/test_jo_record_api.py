@@ -155,6 +155,11 @@ def test_a_consent_records_what_was_told_and_how_and_old_ones_read_null(api: Api
     v = api.get(f"/v1/consents/{r.json()['id']}", "anna").json()
     assert v["adaptations"]["interpreter"] == {"language": "arabiska"}
     assert v["interpreter_used"] is True
+    html = api.get(
+        f"/v1/youths/{adult}/register-extract", "anna", headers={"Accept": "text/html"}
+    ).text
+    assert "inte registrerat" in html  # the old consent
+    assert "tolk (arabiska)" in html and "att samtycket kan återkallas" in html
     extract = api.get(f"/v1/youths/{adult}/register-extract", "anna").json()
     shown = {c["id"]: c for c in extract["consents"]}
     assert shown[r.json()["id"]]["adaptations"]["interpreter"] == {"language": "arabiska"}

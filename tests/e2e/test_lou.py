@@ -342,6 +342,8 @@ def test_lou_from_referral_to_follow_up_reads_as_a_jo_investigator_wants(lou_api
     ).text
     assert "Ditt och vårdnadshavarnas samtycke" in html
     assert "Uppgift om vem som anmälde lämnas inte ut (sekretess)" in html
+    assert "Nätverksmöten" in html and "du var med" in html
+    assert "Lou vill ha hjälp med skolan" in html and "lättläst material" in html
 
     # -- the guardians' register extract ---------------------------------------------------
     theirs = ok(api.get(f"/v1/youths/{lou}/register-extract?audience=guardians", "anja"), 200)
