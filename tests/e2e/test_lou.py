@@ -359,4 +359,5 @@ def test_lou_from_referral_to_follow_up_reads_as_a_jo_investigator_wants(lou_api
         headers={"Accept": "text/html"},
     ).text
     assert "Den unges och vårdnadshavarnas samtycke" in html and "överklaga" in html
+    assert "uppgifter som har delats om ditt barn" in html
     assert "Ditt samtycke" not in html
