@@ -58,6 +58,7 @@ def build_ledger(
     )
     ledger.token_lifetime = settings.token_lifetime
     ledger.retention = load_retention(settings.retention_file)
+    ledger.documentation = settings.documentation
     return ledger
 
 

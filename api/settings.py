@@ -27,6 +27,7 @@ class Settings:
     origin: str = "consent-ledger.local/log"
     checkpoint_interval: timedelta = timedelta(minutes=10)
     token_lifetime: timedelta = timedelta(days=365)
+    documentation: str = "warn"  # warn | require (ledger/usecases/consents.py, check_method)
     env: Mapping[str, str] | None = None
 
     @classmethod
@@ -42,6 +43,9 @@ class Settings:
             raise SettingsError(
                 f"LEDGER_ADMIN_TOKEN must be a random secret of at least {MIN_TOKEN_LENGTH} characters"
             )
+        documentation = values.get("LEDGER_DOCUMENTATION") or cls.documentation
+        if documentation not in ("warn", "require"):
+            raise SettingsError("LEDGER_DOCUMENTATION must be warn or require")
         interval = values.get("LEDGER_CHECKPOINT_INTERVAL_SECONDS")
         lifetime = values.get("LEDGER_TOKEN_LIFETIME_DAYS")
         return cls(
@@ -56,6 +60,7 @@ class Settings:
             if interval
             else cls.checkpoint_interval,
             token_lifetime=timedelta(days=float(lifetime)) if lifetime else cls.token_lifetime,
+            documentation=documentation,
             env=values,
         )
 

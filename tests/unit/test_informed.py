@@ -33,6 +33,7 @@ def grant(world: World, youth: str, **over: Any) -> tuple[str, dict[str, Any]]:
         "method": "written",
         "form_reference": "SSPF-2026-001",
         "informed_of_revocation": True,
+        "copy_given": True,
         "scope": {
             "agencies": ["soc-orebro", "skola-x"],
             "categories": ["school_attendance"],
