@@ -47,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     erase = sub.add_parser("erase", help="crypto-shred a youth's personal data")
     erase.add_argument("--youth", required=True)
     erase.add_argument("--reason", required=True)
+    erase.add_argument(
+        "--approved-by",
+        help="before the disposal date: the second actor who approved the erasure (issue 14)",
+    )
+    erase.add_argument(
+        "--operator", default="ledger-cli", help="who erases (the approver must be another actor)"
+    )
     sub.add_parser("rebuild", help="rebuild every projection (index) from the events")
     backup = sub.add_parser(
         "backup",
@@ -193,8 +200,14 @@ def run_erase(settings: Settings, args: argparse.Namespace) -> int:
 
     ledger = build_ledger(settings, system_clock)
     try:
-        operator = Request(Actor("ledger-cli", SYSTEM.agency_id, frozenset({"admin"})))
-        result = ledger.erase(operator, args.youth, reason=args.reason)
+        operator = Request(Actor(args.operator, SYSTEM.agency_id, frozenset({"admin"})))
+        result = ledger.erase_when_due(
+            operator,
+            args.youth,
+            reason=args.reason,
+            approved_by=args.approved_by,
+            operator=args.operator,
+        )
     finally:
         ledger.close()
     print(json.dumps(result))

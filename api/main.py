@@ -24,6 +24,7 @@ from api.routes import (
     integrity,
     meetings,
     ops,
+    retention,
     secrecy,
     sharing,
     youths,
@@ -37,6 +38,7 @@ from ledger.catalogue import load_catalogue
 from ledger.integrity import IntegrityService
 from ledger.keys import KeyDirectory
 from ledger.policy import load_policy
+from ledger.retention import load_retention
 from ledger.service import Ledger, open_ledger
 
 log = logging.getLogger("ledger.api")
@@ -60,6 +62,7 @@ def build_ledger(
         create_tables=create_tables,
     )
     ledger.token_lifetime = settings.token_lifetime
+    ledger.retention = load_retention(settings.retention_file)
     ledger.documentation = settings.documentation
     return ledger
 
@@ -131,6 +134,7 @@ def create_app(
         youths,
         meetings,
         secrecy,
+        retention,
         consents,
         forms,
         sharing,

@@ -193,6 +193,8 @@ class SignatureIn(Body):
     form_reference: Name | None = None
     notes: Note | None = None
     obtained_at: Instant
+    information_given: InformationGivenIn | None = None
+    adaptations: AdaptationsIn | None = None
 
 
 class ExtensionIn(Body):

@@ -24,6 +24,7 @@ class Settings:
     key_dir: Path = Path("./var/keys")
     policy_file: Path | None = None
     catalogue_file: Path | None = None
+    retention_file: Path | None = None  # LEDGER_RETENTION_FILE: the retention rules (issue 14)
     origin: str = "consent-ledger.local/log"
     checkpoint_interval: timedelta = timedelta(minutes=10)
     token_lifetime: timedelta = timedelta(days=365)
@@ -58,6 +59,7 @@ class Settings:
             key_dir=Path(values.get("LEDGER_KEY_DIR") or "./var/keys"),
             policy_file=_path(values.get("LEDGER_POLICY_FILE")),
             catalogue_file=_path(values.get("LEDGER_CATALOGUE_FILE")),
+            retention_file=_path(values.get("LEDGER_RETENTION_FILE")),
             origin=values.get("LEDGER_ORIGIN") or cls.origin,
             checkpoint_interval=timedelta(seconds=float(interval))
             if interval

@@ -103,6 +103,14 @@ RULES: dict[str, Rule] = {
         taking_part=False,
         says="anyone with a role reads the consent forms, so that all see what was signed",
     ),
+    "retention.read": _rule(
+        "coordinator auditor admin",
+        taking_part=False,
+        says=(
+            "the youths due for disposal are listed for an auditor or admin, or for a coordinator "
+            "the youths their agency takes part in (ids and dates only)"
+        ),
+    ),
     "admin": _rule(
         "admin",
         taking_part=False,

@@ -13,6 +13,7 @@ from ledger.usecases.forms import FormUseCases
 from ledger.usecases.interventions import InterventionUseCases
 from ledger.usecases.maintenance import MaintenanceUseCases
 from ledger.usecases.meetings import MeetingUseCases
+from ledger.usecases.retention import RetentionUseCases
 from ledger.usecases.secrecy import SecrecyUseCases
 
 
@@ -21,6 +22,7 @@ class Ledger(
     MeetingUseCases,
     InterventionUseCases,
     SecrecyUseCases,
+    RetentionUseCases,
     MaintenanceUseCases,
 ):
     """Every use case of the consent ledger over one event store."""

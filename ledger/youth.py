@@ -311,11 +311,23 @@ class Youth(Aggregate):
 
     class Erased(Event):
         reason: str
+        # An erasure before the disposal date (ledger/retention.py): who approved it, and the
+        # date it came before. Defaulted, so that erasures stored before issue 14 read as before.
+        approved_by: str | None = None
+        disposal_date: str | None = None
 
         def apply(self, youth: Youth) -> None:
             # What the process already decrypted goes too, so that the aggregate cache agrees
             # with a replay after the key is destroyed.
-            youth.erased = self.fact("erased", None, {"reason": self.reason})
+            youth.erased = self.fact(
+                "erased",
+                None,
+                {
+                    "reason": self.reason,
+                    "approved_by": self.approved_by,
+                    "disposal_date": self.disposal_date,
+                },
+            )
             youth.personal_number = ERASED
             youth.name = ERASED if youth.name is not None else None
             youth.guardian_names = dict.fromkeys(youth.guardian_names, ERASED)
@@ -678,10 +690,25 @@ class Youth(Aggregate):
     def note_registration_attempt(self, *, actor: Actor, now: datetime) -> None:
         self._trigger(self.RegistrationAttempted, actor, now)
 
-    def erase(self, *, reason: str, actor: Actor, now: datetime) -> None:
+    def erase(
+        self,
+        *,
+        reason: str,
+        actor: Actor,
+        now: datetime,
+        approved_by: str | None = None,
+        disposal_date: str | None = None,
+    ) -> None:
         if self.erased is not None:
             raise Conflict("the youth's personal data is already erased")
-        self._trigger(self.Erased, actor, now, reason=reason)
+        self._trigger(
+            self.Erased,
+            actor,
+            now,
+            reason=reason,
+            approved_by=approved_by,
+            disposal_date=disposal_date,
+        )
 
     # -- queries --------------------------------------------------------------------------
     def guardian(self, guardian_id: str) -> Guardian:

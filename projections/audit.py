@@ -178,6 +178,19 @@ def details_of(event: Any) -> dict[str, Any]:
         return {"case_id": event.case_id, "form": event.form, "agencies": list(event.agencies)}
     if name == "Youth.CaseClosed":
         return {"case_id": event.case_id}
+    if name == "Youth.MeetingRecorded":  # issue 14, like the events below
+        agencies = list(event.agencies)
+        return {"meeting_id": event.meeting_id, "case_id": event.case_id, "agencies": agencies}
+    if name in ("Youth.InterventionConsentGiven", "Youth.InterventionConsentWithdrawn"):
+        return {"case_id": event.case_id, **_plain_dict(event.body)}
+    if name in ("Youth.SecrecyDecided", "Youth.SecrecyReleased"):
+        return {"decision_id": event.decision_id, **_plain_dict(event.body)}
+    if name == "ConsentForm.Registered":
+        return {
+            "form_id": str(event.originator_id),
+            "name": event.form_name,
+            "sha256": event.sha256,
+        }
     if hasattr(event, "consent_id"):
         return {"consent_id": event.consent_id, **_consent_details(event.body)}
     if hasattr(event, "disclosure_id"):

@@ -165,6 +165,7 @@ def gdpr(ledger: Ledger, youth: Youth, out: Mapping[str, Any]) -> dict[str, Any]
         "recipients": recipients,
         "sources": sorted(sources),
         "rights": RIGHTS,
+        "retention": ledger.disposal_of(youth).to_json(),
     }
 
 

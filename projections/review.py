@@ -150,7 +150,8 @@ def review(
             findings += found
         findings += judge.consent_findings(documented)
         findings += judge.consents_without_purpose(documented)
-        findings += too_general(ledger, youth, now, judge.relied)
+        in_scope = {*documented, *judge.relied}
+        findings += too_general(ledger, youth, now, judge.relied, in_scope)
     entries.sort(key=lambda e: (e["position"] is None, e["position"] or 0))
     unique = list({f.key(): f for f in findings}.values())
     concerning = _by_disclosure(unique)

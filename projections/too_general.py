@@ -10,6 +10,7 @@ none; every category alone when the youth has no case), or when it sets no limit
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from ledger.consent import fold
@@ -26,13 +27,20 @@ EVERY_SITUATION = Words("every situation, without limit", "alla situationer, uta
 
 
 def too_general(
-    ledger: Ledger, youth: Youth, now: datetime, relied: dict[str, list[str]]
+    ledger: Ledger,
+    youth: Youth,
+    now: datetime,
+    relied: dict[str, list[str]],
+    only: Collection[str] | None = None,
 ) -> list[Finding]:
+    """The finding for each consent in `only` (default: every consent of the youth)."""
     catalogue = ledger.catalogue
     categories = catalogue.category_ids
     situations = frozenset(s.id for s in catalogue.situations)
     findings = []
     for cid, facts in youth.consents.items():
+        if only is not None and cid not in only:
+            continue
         state = fold(
             cid,
             facts,

@@ -112,9 +112,14 @@ class ExtractOut(BaseModel):
     consents: list[dict[str, Any]]
     revocations: list[dict[str, Any]]
     refused_attempts: list[dict[str, Any]]
-    # issue 14: meetings about the youth and the consent to each case's intervention
+    # issue 14: meetings about the youth and the consent to each case's intervention; whom the
+    # extract is said to, what secrecy withheld, and the contents of a GDPR art. 15 answer
     meetings: list[dict[str, Any]] = []
     interventions: list[dict[str, Any]] = []
+    audience: str | None = None
+    withheld: dict[str, Any] | None = None
+    gdpr: dict[str, Any] = {}
+    secrecy_decisions: list[dict[str, Any]] | None = None
 
 
 def _alternatives(*media: str) -> dict[int | str, dict[str, Any]]:

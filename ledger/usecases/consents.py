@@ -236,6 +236,20 @@ class ConsentUseCases(YouthUseCases):
         warnings.extend(unheard)
         return told, heard
 
+    def check_signature_informed(
+        self, youth: Youth, state: ConsentState, cmd: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A giver who signs later may have been told and helped otherwise than the first
+        (a guardian with an interpreter): recorded on the signature, only when sent."""
+        case = youth.cases.get(state.case_id or "")
+        told: dict[str, Any] = {}
+        if cmd.get("information_given") is not None:
+            sig = case is not None and case.form == "SIG"
+            told["information_given"], _ = information_given(cmd["information_given"], sig=sig)
+        if cmd.get("adaptations") is not None:
+            told["adaptations"], _ = adaptations(cmd["adaptations"], interpreter_used=False)
+        return told
+
     # -- commands --------------------------------------------------------------------------------
     def grant_consent(self, request: Request, cmd: dict[str, Any]) -> tuple[int, Any]:
         require_role(request.actor, "youth.write")
@@ -340,7 +354,9 @@ class ConsentUseCases(YouthUseCases):
             if Giver.from_json(giver) in state.givers:
                 raise Conflict("this giver has already signed")
             self.check_method(cmd["method"], cmd.get("form_reference"), cmd.get("notes"))
+            told = self.check_signature_informed(youth, state, cmd)
             body = {
+                **told,
                 "giver": giver,
                 "maturity_assessment": self.check_assessment(cmd.get("maturity_assessment")),
                 "method": cmd["method"],

@@ -30,7 +30,15 @@ ENTITY_KEYS: dict[str, tuple[str, str]] = {
 
 
 class MaintenanceUseCases(SharingUseCases):
-    def erase(self, request: Request, youth_id: str, *, reason: str) -> dict[str, Any]:
+    def erase(
+        self,
+        request: Request,
+        youth_id: str,
+        *,
+        reason: str,
+        approved_by: str | None = None,
+        disposal_date: str | None = None,
+    ) -> dict[str, Any]:
         """Crypto-shred: record the erasure, drop the personnummer lookup, destroy the data key.
         The events stay (and so does the Merkle log); their sealed personal fields become
         unreadable everywhere, including backups."""
@@ -41,7 +49,13 @@ class MaintenanceUseCases(SharingUseCases):
         if youth.erased is None:
             digits = reveal(youth.personal_number)
             unlookups = (self.personal_number_key(digits),) if digits else ()
-            youth.erase(reason=reason.strip(), actor=request.actor, now=self.now())
+            youth.erase(
+                reason=reason.strip(),
+                actor=request.actor,
+                now=self.now(),
+                approved_by=approved_by,
+                disposal_date=disposal_date,
+            )
             self.save(youth, unlookups=unlookups)
         self.keyring.destroy(str(youth.id))
         self.database.purge_destroyed_keys()

@@ -14,6 +14,7 @@ from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
 from ledger.identity import InvalidPersonalNumber, PersonalNumber, parse_personal_number
 from ledger.intervention import intervention_view
 from ledger.personal import Personal, reveal
+from ledger.retention import DEFAULT_RETENTION, Disposal, RetentionRules, disposal
 from ledger.rules import LOST_SAYS, PoliceBasis, consents_as_of, sig_police_basis
 from ledger.timeutil import iso, local_date, start_of_day
 from ledger.usecases.registry import RegistryUseCases
@@ -42,6 +43,28 @@ def registration_alert(fact: Fact) -> dict[str, Any]:
 
 
 class YouthUseCases(RegistryUseCases):
+    retention: RetentionRules = DEFAULT_RETENTION  # LEDGER_RETENTION_FILE (issue 14)
+
+    def disposal_of(self, youth: Youth) -> Disposal:
+        """When the youth's records are due for disposal (ledger/retention.py)."""
+
+        def kind_of(agency_id: str) -> str | None:
+            try:
+                return self.agency(agency_id).kind
+            except Invalid:
+                return None
+
+        return disposal(
+            cases=[
+                (c.agencies, c.closed.effective_at if c.closed else None)
+                for c in youth.cases.values()
+            ],
+            registered_by=youth.registered_by,
+            last_entry=youth.modified_on,
+            kind_of=kind_of,
+            rules=self.retention,
+        )
+
     def parse_number(self, text: str, field: str) -> PersonalNumber:
         try:
             return parse_personal_number(text, today=local_date(self.now()))
@@ -176,6 +199,7 @@ class YouthUseCases(RegistryUseCases):
             ],
             "consents": [{"id": c.consent_id, "status": c.status(now)} for c in consents],
             "alerts": [registration_alert(f) for f in youth.registration_attempts],
+            "retention": self.disposal_of(youth).to_json(),
         }
 
     def read_youth(self, request: Request, youth_id: str) -> dict[str, Any]:

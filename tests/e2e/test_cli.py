@@ -475,7 +475,10 @@ def test_keys_rotate_with_a_signing_key_file_exits_2_and_changes_nothing(
 
 # -- erase and rebuild ---------------------------------------------------------------------------
 def test_erase_exits_zero_and_the_youth_then_reads_as_erased(cli: Cli, recorded: Recorded) -> None:
-    result = cli.run("erase", "--youth", recorded.youth_id, "--reason", "gallring")
+    # before the disposal date (issue 14): a reason and a second actor's approval
+    result = cli.run(
+        "erase", "--youth", recorded.youth_id, "--reason", "gallring", "--approved-by", "maja"
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert (answer["id"], answer["erased"]) == (recorded.youth_id, True)
@@ -492,6 +495,21 @@ def test_erase_exits_zero_and_the_youth_then_reads_as_erased(cli: Cli, recorded:
     verified = cli.run("verify")
     assert verified.returncode == 0, verified.stdout
     assert "1 checkpoints" in verified.stdout
+
+
+def test_erase_before_the_disposal_date_without_approval_is_refused(
+    cli: Cli, recorded: Recorded
+) -> None:
+    """Issue 14: `ledger erase` refuses before the due date unless given a reason and a second
+    actor's approval (ledger/retention.py)."""
+    result = cli.run("erase", "--youth", recorded.youth_id, "--reason", "gallring")
+    assert result.returncode != 0
+    assert "second actor's approval" in result.stdout + result.stderr
+    ledger = cli.open()
+    try:
+        assert ledger.read_youth(COORD, recorded.youth_id)["erased"] is False
+    finally:
+        ledger.close()
 
 
 def test_rebuild_exits_zero_and_restores_the_indexes_from_the_events(

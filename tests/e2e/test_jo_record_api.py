@@ -155,6 +155,11 @@ def test_a_consent_records_what_was_told_and_how_and_old_ones_read_null(api: Api
     v = api.get(f"/v1/consents/{r.json()['id']}", "anna").json()
     assert v["adaptations"]["interpreter"] == {"language": "arabiska"}
     assert v["interpreter_used"] is True
+    html = api.get(
+        f"/v1/youths/{adult}/register-extract", "anna", headers={"Accept": "text/html"}
+    ).text
+    assert "inte registrerat" in html  # the old consent
+    assert "tolk (arabiska)" in html and "att samtycket kan återkallas" in html
     extract = api.get(f"/v1/youths/{adult}/register-extract", "anna").json()
     shown = {c["id"]: c for c in extract["consents"]}
     assert shown[r.json()["id"]]["adaptations"]["interpreter"] == {"language": "arabiska"}
@@ -375,3 +380,67 @@ def test_the_extract_is_said_to_its_reader_and_withholds_under_secrecy(api: Api)
     assert rel.status_code == 201, rel.text
     shown = api.get(f"/v1/youths/{youth}/register-extract?audience=guardians", "anna").json()
     assert [c["id"] for c in shown["consents"]] == [consent_id]
+
+
+def test_the_youths_due_for_disposal_are_listed_and_the_youth_shows_its_date(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    case_id = open_case(api, youth)
+    assert api.get(f"/v1/youths/{youth}", "anna").json()["retention"]["disposal_date"] is None
+    closed = api.post(f"/v1/cases/{case_id}/close", {"reason": "Målen uppfyllda"}, "anna")
+    assert closed.status_code == 200, closed.text
+    assert (
+        api.get(f"/v1/youths/{youth}", "anna").json()["retention"]["disposal_date"] == "2031-03-02"
+    )
+    assert api.get("/v1/retention/due", "ida").json()["items"] == []
+    api.clock.advance(days=5 * 366)
+    for name, agency, role in [
+        ("ida", "soc-orebro", "auditor"),
+        ("anna", "soc-orebro", "coordinator"),
+        ("lars", "skola-x", "staff"),
+    ]:
+        api.token(name, agency, role)  # the first tokens have expired in five years
+    [due] = api.get("/v1/retention/due", "ida").json()["items"]
+    assert due["youth_id"] == youth and "fem år" in due["source"]
+    assert api.get("/v1/retention/due", "lars").status_code == 403
+    extract = api.get(f"/v1/youths/{youth}/register-extract", "anna").json()
+    assert extract["gdpr"]["retention"]["disposal_date"] == "2031-03-02"
+
+
+def test_a_later_signature_records_its_own_adaptations(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20120315")
+    g1, g2 = api.guardian(youth, "Eva"), api.guardian(youth, "Per")
+    consent = api.consent(youth, [{"party": "guardian", "guardian_id": g1}]).json()["id"]
+    r = api.post(
+        f"/v1/consents/{consent}/signatures",
+        {
+            "giver": {"party": "guardian", "guardian_id": g2},
+            "method": "written",
+            "obtained_at": api.clock.now.isoformat(),
+            "adaptations": {"interpreter": {"language": "dari"}, "easy_read": True},
+        },
+        "anna",
+    )
+    assert r.status_code == 200, r.text
+    history = api.get(f"/v1/consents/{consent}", "anna").json()["history"]
+    signed = next(h for h in history if h["type"] == "signed")
+    assert signed["adaptations"]["interpreter"] == {"language": "dari"}
+
+
+def test_the_coordinators_trail_says_what_was_recorded_without_personal_data(api: Api) -> None:
+    api.agencies()
+    youth = api.youth("20060101")
+    case_id = open_case(api, youth)
+    meeting = api.post(
+        f"/v1/cases/{case_id}/meetings",
+        meeting_body(api, notes="Lou berättade om skolan."),
+        "anna",
+    ).json()["id"]
+    form = api.post("/v1/consent-forms", {"name": "F", "version": "1", "text": "T"}, "anna").json()
+    trail = api.get("/v1/audit/actors/anna", "ida").json()["items"]
+    by_type = {e["type"]: e["details"] for e in trail}
+    assert by_type["youth.meeting_recorded"]["meeting_id"] == meeting
+    assert by_type["consent_form.registered"]["sha256"] == form["sha256"]
+    text = str(trail)
+    assert "Fritidsledaren Ali" not in text and "Lou berättade" not in text

@@ -201,6 +201,39 @@ def examples(api: Api) -> dict[tuple[str, str], tuple[str, str, dict[str, Any] |
             },
         ),
         ("POST", "/v1/reviews"): ("ida", "/v1/reviews", {"since": now, "until": later}),
+        # issue 14: a bad time is refused by the body's shape, before any id is looked up
+        ("POST", "/v1/cases/{case_id}/meetings"): (
+            "anna",
+            f"/v1/cases/{case}/meetings",
+            {"held_at": now, "channel": "in_person", "agencies": ["soc-orebro"]},
+        ),
+        ("POST", "/v1/cases/{case_id}/intervention-consent"): (
+            "anna",
+            f"/v1/cases/{case}/intervention-consent",
+            {"givers": [{"party": "youth"}], "method": "oral", "obtained_at": now},
+        ),
+        ("POST", "/v1/cases/{case_id}/intervention-consent/withdrawal"): (
+            "anna",
+            f"/v1/cases/{case}/intervention-consent/withdrawal",
+            {"withdrawn_by": {"party": "youth"}, "communicated": "oral", "effective_at": now},
+        ),
+        ("POST", "/v1/youths/{youth_id}/secrecy-decisions"): (
+            "anna",
+            f"/v1/youths/{youth}/secrecy-decisions",
+            {
+                "item_kind": "consent",
+                "item_id": consent,
+                "audience": "guardians",
+                "provision": "osl-12-3-2",
+                "decided_by": "anna",
+                "decided_at": now,
+            },
+        ),
+        ("POST", "/v1/youths/{youth_id}/secrecy-decisions/{decision_id}/release"): (
+            "anna",
+            f"/v1/youths/{youth}/secrecy-decisions/x/release",
+            {"released_at": now},
+        ),
         ("GET", "/v1/disclosures"): ("ida", f"/v1/disclosures?youth_id={youth}", None),
         ("GET", "/v1/audit/actors/{actor_id}"): ("ida", "/v1/audit/actors/anna", None),
         ("GET", "/v1/audit/agencies/{agency_id}"): ("ida", "/v1/audit/agencies/soc-orebro", None),

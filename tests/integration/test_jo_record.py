@@ -63,7 +63,19 @@ def test_what_the_givers_were_told_survives_a_restart_and_old_consents_read_not_
         adaptations={"communication_support": True, "easy_read": True},
         child_view="Lou vill ha stöd i skolan.",
     )
+    youth_later = world.youth("20120316")
+    g3, g4 = world.guardian(youth_later), world.guardian(youth_later)
+    signed_later = world.consent(youth_later, [{"party": "guardian", "guardian_id": g3}])
+    signature = {
+        "giver": {"party": "guardian", "guardian_id": g4},
+        "method": "written",
+        "obtained_at": clock.now,
+        "adaptations": {"interpreter": {"language": "dari"}},
+    }
+    assert ledger.sign_consent(COORDINATOR, signed_later, signature)[0] == 200
     fresh = store.open()
+    history = fresh.read_consent(COORDINATOR, signed_later)["history"]
+    assert history[-1]["adaptations"]["interpreter"] == {"language": "dari"}
     before = fresh.read_consent(COORDINATOR, old)
     assert (before["information_given"], before["adaptations"], before["child_asked"]) == (
         None,
@@ -187,3 +199,22 @@ def test_secrecy_decisions_and_the_extract_audiences_survive_a_restart(
     assert secret in {d["id"] for d in to_youth["disclosures"]}
     assert {c["given_as_sv"] for c in to_youth["consents"]} == {"Vårdnadshavarnas samtycke"}
     assert fresh.list_agencies()[-1]["org_number"] == "232100-0164"
+
+
+def test_retention_and_an_approved_early_erasure_survive_a_restart(
+    store: StoreUnderTest, ledger: Ledger, clock: Clock
+) -> None:
+    """Social services: five years after the case closed (ledger/data/retention.json)."""
+    world = World(ledger, clock).setup()
+    youth = world.youth()
+    case_id = open_case(world, youth)
+    ledger.close_case(COORDINATOR, case_id, reason="Avslutat", effective_at=clock.now)
+    clock.advance(days=5 * 366)
+    fresh = store.open()
+    assert [d["youth_id"] for d in fresh.due_for_disposal(ADMIN)] == [youth]
+    other = World(fresh, clock).youth("20060202")
+    fresh.erase_when_due(ADMIN, other, reason="Begäran", approved_by="maja", operator="root")
+    again = store.open()
+    assert again.youth(other).erased is not None
+    assert again.youth(other).erased.data["approved_by"] == "maja"  # type: ignore[union-attr]
+    assert [d["youth_id"] for d in again.due_for_disposal(ADMIN)] == [youth]

@@ -100,6 +100,11 @@ README_ROWS = {
     "register extract, reviews": "youth.review",
     "agencies, tokens": "admin",
     "change feed (`GET /v1/feed`)": "feed.read",
+    # issue 14
+    "meetings, intervention consent, secrecy decisions (record)": "youth.write",
+    "register a consent form": "forms.register",
+    "read consent forms": "forms.read",
+    "youths due for disposal (`GET /v1/retention/due`)": "retention.read",
 }
 
 

@@ -192,3 +192,39 @@ def test_erasure_takes_the_childs_view_and_the_notes_on_what_was_told(world: Wor
     assert v["child_view"] is None
     assert v["information_given"]["notes"] is None
     assert v["information_given"]["purpose"] is True
+
+
+def test_a_giver_who_signs_later_has_what_they_were_told_and_how_on_the_signature(
+    world: World,
+) -> None:
+    """Seeds 000/002/003: "tolk, kommunikationsstöd": the second guardian had an interpreter."""
+    youth = world.youth("20120315")
+    g1, g2 = world.guardian(youth), world.guardian(youth)
+    consent, _ = grant(world, youth, givers=[{"party": "guardian", "guardian_id": g1}])
+    status, _ = world.ledger.sign_consent(
+        COORDINATOR,
+        consent,
+        {
+            "giver": {"party": "guardian", "guardian_id": g2},
+            "method": "written",
+            "obtained_at": world.clock.now,
+            "information_given": TOLD_ALL,
+            "adaptations": {"interpreter": {"language": "tigrinja"}},
+        },
+    )
+    assert status == 200
+    signed = next(h for h in view(world, consent)["history"] if h["type"] == "signed")
+    assert signed["adaptations"]["interpreter"] == {"language": "tigrinja"}
+    assert signed["information_given"]["right_to_revoke"] is True
+    with pytest.raises(Invalid) as raised:
+        world.ledger.sign_consent(
+            COORDINATOR,
+            consent,
+            {
+                "giver": {"party": "youth"},
+                "method": "written",
+                "obtained_at": world.clock.now,
+                "adaptations": {"interpreter": {"language": ""}},
+            },
+        )
+    assert [f for f, _ in raised.value.errors] == ["adaptations.interpreter.language"]
