@@ -1,17 +1,20 @@
-"""Hostile bodies stopped before the app parses them: a body over 1 MiB is a 413 (by its
-Content-Length, or by counting what arrives when it has none), and a JSON body that repeats a
-key in an object, or nests too deeply to parse, is a 422 naming the body."""
+"""Hostile requests stopped before the app parses them: a path or query value holding a control
+character (NUL included, which PostgreSQL cannot even store) is a 422 naming it; a body over 1 MiB
+is a 413 (by its Content-Length, or by counting what arrives when it has none), and a JSON body
+that repeats a key in an object, or nests too deeply to parse, is a 422 naming the body."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
+from api.textfield import has_control
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -27,6 +30,10 @@ class BodyLimits:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        refused = refuse_request_line(scope)
+        if refused is not None:
+            await refused(scope, receive, send)
             return
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
@@ -71,6 +78,27 @@ class BodyLimits:
             "Body too large",
             f"a request body may hold at most {self.max_bytes:,} bytes",
         )
+
+
+def refuse_request_line(scope: Scope) -> Response | None:
+    """A 422 for a path or query value with a control character; None when there is none."""
+    field = "path" if has_control(scope.get("path", "")) else None
+    if field is None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if has_control(name) or has_control(value):
+                field = f"query.{name}" if name.isidentifier() and len(name) <= 100 else "query"
+                break
+    if field is None:
+        return None
+    message = "must not contain control characters"
+    return problem(
+        422,
+        "invalid-input",
+        "Invalid input",
+        f"{field}: {message}",
+        errors=[{"field": field, "message": message}],
+    )
 
 
 def _is_json(content_type: str | None) -> bool:

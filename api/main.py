@@ -45,6 +45,7 @@ def build_ledger(
         create_tables=create_tables,
     )
     ledger.token_lifetime = settings.token_lifetime
+    ledger.documentation = settings.documentation
     return ledger
 
 

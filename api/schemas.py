@@ -67,6 +67,12 @@ class EndIn(Body):
     effective_at: Instant | None = None
 
 
+class CloseCaseIn(EndIn):
+    reason_code: (
+        Literal["consent_withdrawn", "police_consent_lost", "goals_met", "moved", "other"] | None
+    ) = None
+
+
 class CaseIn(Body):
     youth_id: Id
     form: Literal["SIG", "SSPF"]

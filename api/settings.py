@@ -28,6 +28,7 @@ class Settings:
     checkpoint_interval: timedelta = timedelta(minutes=10)
     token_lifetime: timedelta = timedelta(days=365)
     log_format: str = "text"  # or "json": one JSON object a line, with the request id
+    documentation: str = "warn"  # warn | require (ledger/usecases/consents.py, check_method)
     env: Mapping[str, str] | None = None
 
     @classmethod
@@ -46,6 +47,9 @@ class Settings:
         log_format = (values.get("LEDGER_LOG_FORMAT") or "text").strip().lower()
         if log_format not in LOG_FORMATS:
             raise SettingsError("LEDGER_LOG_FORMAT must be text or json")
+        documentation = values.get("LEDGER_DOCUMENTATION") or cls.documentation
+        if documentation not in ("warn", "require"):
+            raise SettingsError("LEDGER_DOCUMENTATION must be warn or require")
         interval = values.get("LEDGER_CHECKPOINT_INTERVAL_SECONDS")
         lifetime = values.get("LEDGER_TOKEN_LIFETIME_DAYS")
         return cls(
@@ -60,6 +64,7 @@ class Settings:
             else cls.checkpoint_interval,
             token_lifetime=timedelta(days=float(lifetime)) if lifetime else cls.token_lifetime,
             log_format=log_format,
+            documentation=documentation,
             env=values,
         )
 

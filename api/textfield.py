@@ -14,8 +14,12 @@ _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def has_control(value: str) -> bool:
+    return _ANY_CONTROL.search(value) is not None
+
+
 def single_line(value: str) -> str:
-    if _ANY_CONTROL.search(value):
+    if has_control(value):
         raise PydanticCustomError(
             "control_character", "must not contain control characters (NUL, tab, line breaks…)"
         )

@@ -203,6 +203,7 @@ class ConsentState:
     partially_revoked: bool
     annulled: Fact | None
     lapses_at: datetime | None
+    narrowed_at: datetime | None = None  # when the last partial revocation in effect took effect
 
     @property
     def registered_by(self) -> str:
@@ -297,6 +298,7 @@ def _fold(
     scope = grant.scope
     revoked: Fact | None = None
     partially = False
+    narrowed_at: datetime | None = None
     annulled: Fact | None = None
     changes = sorted(
         (f for f in known[1:] if f.kind in (EXTENDED, PARTIALLY_REVOKED) and f.effective_at <= at),
@@ -308,6 +310,7 @@ def _fold(
         else:
             scope = scope.narrowed(fact.data["remove"])
             partially = True
+            narrowed_at = fact.effective_at
     for fact in known[1:]:
         if fact.kind in (SIGNED, EXTENDED) and fact.effective_at <= at:
             givers |= fact.givers
@@ -339,4 +342,5 @@ def _fold(
         partially_revoked=partially,
         annulled=annulled,
         lapses_at=lapses_at,
+        narrowed_at=narrowed_at,
     )

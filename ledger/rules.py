@@ -4,7 +4,7 @@ knew it at `known_at`? Pure functions over the youth's facts; every answer says 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -36,6 +36,9 @@ SITUATION_NOT_STATED = "SITUATION_NOT_STATED"
 # Issue 12, item 6: information about someone else does not ride on the youth's consent.
 THIRD_PARTY_NOT_STATED = "THIRD_PARTY_NOT_STATED"
 THIRD_PARTY_CONSENT_MISSING = "THIRD_PARTY_CONSENT_MISSING"
+# A notice, not a refusal: the decision rests on a consent of a SIG case whose social services ↔
+# police consent has gone (seed 004, "Avsluta"); the caller learns the intervention must end.
+SIG_POLICE_CONSENT_LOST = "SIG_POLICE_CONSENT_LOST"
 
 
 class History(Protocol):
@@ -136,6 +139,10 @@ class Decision:
     def codes(self) -> list[str]:
         return [r.code for r in self.reasons]
 
+    def noting(self, notices: Sequence[Reason]) -> Decision:
+        """The same answer with notices added: they tell, they do not refuse."""
+        return replace(self, reasons=tuple(dict.fromkeys((*self.reasons, *notices))))
+
 
 def consents_as_of(
     history: History, *, at: datetime, known_at: datetime, policy: ConsentPolicy
@@ -184,25 +191,111 @@ def may_share(history: History, question: Question, policy: ConsentPolicy) -> De
     return Decision(False, None, considered, tuple(refusals), q.at, q.known_at)
 
 
-def sig_consents_lost(
-    case: Case, kinds: Mapping[str, str], states: Iterable[ConsentState]
-) -> list[ConsentState]:
-    """SIG (seed 004, "Avsluta"): the case's consents that covered social services ↔ police and no
-    longer do (revoked, or that pair removed); the intervention must end. `kinds` maps the case's
-    agencies to their kinds."""
+# -- SIG: the intervention rests on a consent between social services and police ---------------
+# Seed 004: "För att det ska bli aktuellt att bevilja SIG krävs att individen ger sitt samtycke till
+# att sekretessen bryts mellan socialtjänsten och polisen", and "Om samtycket till att sekretessen
+# bryts till polisen återtas, avslutas insatsen SIG". A revocation is not the only way that basis
+# ends: an expiry, the lapse of a guardians' consent at 18 (SIG runs from 13 to 20) and an
+# annulment end it just as well, so each counts as lost, with its cause and since when.
+LOST_SAYS = {  # each cause, as the alert and the notice say it
+    "revoked": "was revoked",
+    "partially_revoked": "no longer covers them (partly revoked)",
+    "expired": "has expired",
+    "lapsed_at_18": "rested on the guardians and lapsed at 18",
+    "annulled": "was annulled as entered in error",
+}
+
+
+HOLDS = ("active", "partially_revoked")
+
+
+@dataclass(frozen=True)
+class LostBasis:
+    consent_id: str
+    cause: str  # revoked | partially_revoked | expired | lapsed_at_18 | annulled
+    since: datetime
+
+
+@dataclass(frozen=True)
+class PoliceBasis:
+    """Where a SIG case stands, at one moment, on its social services ↔ police consent."""
+
+    holding: tuple[str, ...]  # consents that cover the pair at that moment
+    lost: tuple[LostBasis, ...]  # consents that covered it and no longer do
+
+    @property
+    def never_held(self) -> bool:
+        """No consent covers the pair and none has been lost: SIG_WITHOUT_POLICE_CONSENT."""
+        return not self.holding and not self.lost
+
+
+def of_case(state: ConsentState, case: Case) -> bool:
+    """A consent is the case's when it was registered for it, or for no case of the youth."""
+    return state.case_id in (None, case.case_id)
+
+
+def sig_police_basis(
+    case: Case, kinds: Mapping[str, str], states: Iterable[ConsentState], at: datetime
+) -> PoliceBasis:
+    """The case's consents that cover social services ↔ police at `at`, and those that did and no
+    longer do. `kinds` maps the case's agencies to their kinds; `states` are folded for `at`. A
+    consent lost before the case was opened, and not registered for it, was never its basis."""
     social = [a for a, k in kinds.items() if k == "social_services"]
     police = [a for a, k in kinds.items() if k == "police"]
-    lost = []
+    holding: list[str] = []
+    lost: list[LostBasis] = []
     for state in states:
-        if state.annulled is not None or state.case_id not in (None, case.case_id):
+        if not of_case(state, case):
             continue
         granted = state.granted.scope.agencies
         pairs = [(s, p) for s in social for p in police if s in granted and p in granted]
-        if pairs and (
-            state.revoked is not None or not any(state.scope.involves_pair(s, p) for s, p in pairs)
-        ):
-            lost.append(state)
-    return lost
+        if not pairs:
+            continue
+        covers_pair = any(state.scope.involves_pair(s, p) for s, p in pairs)
+        loss = _loss(state, at, covers_pair)
+        if loss is None:
+            if covers_pair and state.valid_from <= at and state.status(at) in HOLDS:
+                holding.append(state.consent_id)
+        elif state.case_id == case.case_id or loss.since >= case.opened.effective_at:
+            lost.append(loss)
+    return PoliceBasis(tuple(holding), tuple(lost))
+
+
+def sig_notices(
+    case: Case, basis: PoliceBasis, states: Mapping[str, ConsentState], consent_ids: Iterable[str]
+) -> list[Reason]:
+    """SIG_POLICE_CONSENT_LOST for each of the decision's consents that is the case's, while the
+    case is open after its social services ↔ police basis went."""
+    if not basis.lost:
+        return []
+    says = "; ".join(f"consent {lost.consent_id} {LOST_SAYS[lost.cause]}" for lost in basis.lost)
+    return [
+        Reason(
+            SIG_POLICE_CONSENT_LOST,
+            f"consent {cid} belongs to SIG case {case.case_id}, whose basis between social "
+            f"services and police has ended ({says}): the intervention must end",
+            cid,
+        )
+        for cid in consent_ids
+        if cid in states and of_case(states[cid], case)
+    ]
+
+
+def _loss(state: ConsentState, at: datetime, covers_pair: bool) -> LostBasis | None:
+    cid = state.consent_id
+    if state.annulled is not None:
+        return LostBasis(cid, "annulled", state.annulled.effective_at)
+    if state.revoked is not None:
+        return LostBasis(cid, "revoked", state.revoked.effective_at)
+    if not covers_pair:
+        return LostBasis(cid, "partially_revoked", state.narrowed_at or state.valid_from)
+    if state.requirement.missing:
+        return None  # still pending: it never held, so it cannot have been lost
+    if state.valid_until is not None and at > state.valid_until:
+        return LostBasis(cid, "expired", state.valid_until)
+    if state.lapses_at is not None and at >= state.lapses_at:
+        return LostBasis(cid, "lapsed_at_18", state.lapses_at)
+    return None
 
 
 def consent_reasons(state: ConsentState, q: Question, case: Case | None) -> list[Reason]:

@@ -4,6 +4,7 @@ together. Event bodies only apply facts; every check is in a command method, and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -28,6 +29,10 @@ from ledger.timeutil import iso, turns
 
 # Föräldrabalken 6 kap. 2 §: custody lasts until the child turns 18; no custody begins later.
 CUSTODY_ENDS_AT_AGE = 18
+# Why a case ends (seed 004, "Avsluta": "Om samtycket till att sekretessen bryts till polisen
+# återtas, avslutas insatsen SIG"; the intervention also ends when the person withdraws consent to
+# it, when its goals are met, or when the person moves away), with the text for the rest.
+CLOSE_REASONS = ("consent_withdrawn", "police_consent_lost", "goals_met", "moved", "other")
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,21 @@ class Disclosure:
             "occurred_at": iso(self.fact.effective_at),
             "recorded_at": iso(self.fact.recorded_at),
             "retrospective": bool(data.get("retrospective")),
+            # Whether it concerned others, and how their consent was obtained; who they are stays
+            # out of every view (they are not party to the youth's record). None: not recorded.
+            "concerns_others": data.get("concerns_others"),
+            "others_consent": _others_consent(data.get("others_consent")),
         }
+
+
+def _others_consent(raw: Any) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    obtained_at = raw.get("obtained_at")
+    return {
+        "method": raw.get("method"),
+        "obtained_at": iso(obtained_at) if isinstance(obtained_at, datetime) else obtained_at,
+    }
 
 
 class Youth(Aggregate):
@@ -142,9 +161,12 @@ class Youth(Aggregate):
         case_id: str
         reason: Personal
         effective_at: datetime
+        reason_code: str | None = None  # CLOSE_REASONS; None on cases closed before version 1.1
+        answers: Sequence[dict[str, Any]] = ()  # the case's alerts when it was closed
 
         def apply(self, youth: Youth) -> None:
-            fact = self.fact("case_closed", self.effective_at, {"reason": self.reason})
+            data = {"reason": self.reason, "reason_code": self.reason_code, "answers": self.answers}
+            fact = self.fact("case_closed", self.effective_at, data)
             closed = replace(youth.cases[self.case_id], closed=fact)
             youth.cases = {**youth.cases, self.case_id: closed}
 
@@ -387,13 +409,30 @@ class Youth(Aggregate):
         )
 
     def close_case(
-        self, *, case_id: str, reason: Personal, effective_at: datetime, actor: Actor, now: datetime
+        self,
+        *,
+        case_id: str,
+        reason: Personal,
+        reason_code: str | None,
+        answers: Sequence[dict[str, Any]],
+        effective_at: datetime,
+        actor: Actor,
+        now: datetime,
     ) -> None:
         case = self.case(case_id)
         if case.closed is not None:
             raise Conflict("the case is already closed")
+        if reason_code is not None and reason_code not in CLOSE_REASONS:
+            raise Invalid.field("reason_code", f"must be one of {', '.join(CLOSE_REASONS)}")
         self._trigger(
-            self.CaseClosed, actor, now, case_id=case_id, reason=reason, effective_at=effective_at
+            self.CaseClosed,
+            actor,
+            now,
+            case_id=case_id,
+            reason=reason,
+            reason_code=reason_code,
+            answers=list(answers),
+            effective_at=effective_at,
         )
 
     def record_consent_event(

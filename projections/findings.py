@@ -37,6 +37,8 @@ SEVERITY = {
     "ORAL_WITHOUT_NOTES": DEFICIENCY,
     "WRITTEN_WITHOUT_FORM_REFERENCE": DEFICIENCY,
     "NOT_INFORMED_OF_REVOCATION": DEFICIENCY,
+    # Seed 004: "Lämna en kopia på påskriven samtyckesblankett till individen".
+    "COPY_NOT_GIVEN": DEFICIENCY,
     "LATE_REGISTRATION": DEFICIENCY,
     "SIG_CONTINUES_AFTER_POLICE_REVOCATION": VIOLATION,
     "UNKNOWN_PROVISION": DEFICIENCY,
@@ -49,6 +51,11 @@ SEVERITY = {
     # OSL 10 kap. 2 § (necessity) and 27 § (balancing of interests) rest on a human judgement,
     # which a reviewer must see: every disclosure under them is shown (catalogue `judgement`).
     "STATUTORY_ASSESSMENT": NOTICE,
+    # Seed 004: "För att det ska bli aktuellt att bevilja SIG krävs att individen ger sitt samtycke
+    # till att sekretessen bryts mellan socialtjänsten och polisen". A disclosure inside a SIG case
+    # that had no such consent: the intervention lacked its prerequisite. Whether the disclosure
+    # itself had a basis is judged by its own findings, so this is a deficiency, not a violation.
+    "SIG_WITHOUT_POLICE_CONSENT": DEFICIENCY,
 }
 FINDING_CODES = tuple(SEVERITY)
 SCOPE_CODES = {
@@ -64,6 +71,16 @@ class Words:
 
     en: str
     sv: str
+
+
+# How a SIG case's social services ↔ police consent ended (ledger.rules.LostBasis.cause).
+LOST_CAUSES = {
+    "revoked": Words("revoked", "återkallat"),
+    "partially_revoked": Words("partly revoked", "delvis återkallat"),
+    "expired": Words("expired", "löpte ut"),
+    "lapsed_at_18": Words("lapsed at 18", "upphörde vid 18 år"),
+    "annulled": Words("annulled", "makulerat"),
+}
 
 
 @dataclass
@@ -249,11 +266,22 @@ WORDING: dict[str, tuple[str, str]] = {
         "Det finns inget som visar att de som lämnade samtycke {consent} fick veta att de kan "
         "återkalla det.",
     ),
+    "COPY_NOT_GIVEN": (
+        "Nothing records that the person was given a copy of the signed form of consent {consent}.",
+        "Det finns inget som visar att den enskilde fick en kopia av den undertecknade "
+        "blanketten för samtycke {consent}.",
+    ),
     "SIG_CONTINUES_AFTER_POLICE_REVOCATION": (
         "SIG case {case} went on sharing on {at} after consent {consent} had stopped covering "
-        "social services and police; the intervention should have ended.",
+        "social services and police ({cause} on {since}); the intervention should have ended.",
         "SIG-ärende {case} fortsatte att dela uppgifter den {at} sedan samtycke {consent} upphört "
-        "att omfatta socialtjänst och polis; insatsen skulle ha avslutats.",
+        "att omfatta socialtjänst och polis ({cause} den {since}); insatsen skulle ha avslutats.",
+    ),
+    "SIG_WITHOUT_POLICE_CONSENT": (
+        "SIG case {case} shared information on {at} while no consent covered social services and "
+        "police; SIG may be granted only with the person's consent to that.",
+        "SIG-ärende {case} delade uppgifter den {at} utan att något samtycke omfattade "
+        "socialtjänst och polis; SIG kan beviljas bara med den enskildes samtycke till det.",
     ),
     "CONSENT_WITHOUT_PURPOSE": (
         "Consent {consent} names no {missing}; a consent must say why information is shared and "

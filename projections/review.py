@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.application import Request
+from ledger.consent import EXTENDED, Fact
 from ledger.errors import Forbidden, Invalid
 from ledger.service import Ledger
 from ledger.timeutil import iso
@@ -77,7 +78,10 @@ def _youths_in_scope(
             return [y for y in found if may_view_youth(actor, y)]
         if agency_id != actor.agency_id:
             raise Forbidden("a coordinator may review only their own agency's disclosures")
-    rows = _audit(ledger, types=["youth.disclosure_recorded"], agency_id=agency_id)
+    # The youths of the disclosures in scope, and of the consents that name the agency: a review
+    # lists every deficiently documented consent in scope, used or not.
+    types = ["youth.disclosure_recorded", "youth.consent_granted", "youth.consent_extended"]
+    rows = _audit(ledger, types=types, agency_id=agency_id)
     return [ledger.youth(y) for y in _unique(r.youth_id for r in rows)]
 
 
@@ -110,7 +114,8 @@ def review(
             for d in youth.disclosures.values()
             if d.accepted and _in_scope(d, agency_id, since, until)
         ]
-        if not chosen:
+        documented = consents_in_scope(youth, agency_id, since, until)
+        if not chosen and not documented:
             continue
         positions = ledger.positions(youth.id)
         judge = YouthReview(ledger, youth, now)
@@ -119,8 +124,8 @@ def review(
             entry["position"] = positions.get(d.fact.version)
             entries.append(entry)
             findings += found
-        findings += judge.consent_findings()
-        findings += judge.consents_without_purpose()
+        findings += judge.consent_findings(documented)
+        findings += judge.consents_without_purpose(documented)
     entries.sort(key=lambda e: (e["position"] is None, e["position"] or 0))
     unique = list({f.key(): f for f in findings}.values())
     concerning = _by_disclosure(unique)
@@ -132,6 +137,30 @@ def review(
         "findings": [f.to_json() for f in unique],
         "summary": summarise(entries, unique),
     }
+
+
+def consents_in_scope(
+    youth: Youth, agency_id: str | None, since: datetime | None, until: datetime | None
+) -> list[str]:
+    """The youth's consents a review covers: those naming the agency (or registered by it), that
+    were obtained before the period ends and had not expired before it began."""
+    out = []
+    for cid, facts in youth.consents.items():
+        grant = facts[0]
+        named = {*grant.scope.agencies, *(a for f in facts for a in _added_agencies(f))}
+        if agency_id is not None and agency_id not in named and grant.agency_id != agency_id:
+            continue
+        valid_until = grant.data.get("valid_until")
+        if until is not None and grant.effective_at >= until:
+            continue
+        if since is not None and valid_until is not None and valid_until < since:
+            continue
+        out.append(cid)
+    return out
+
+
+def _added_agencies(fact: Fact) -> list[str]:
+    return list((fact.data.get("add") or {}).get("agencies") or []) if fact.kind == EXTENDED else []
 
 
 def _in_scope(

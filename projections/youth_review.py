@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ledger.consent import (
+    ANNULLED,
     EXTENDED,
     GRANTED,
     PARTIALLY_REVOKED,
@@ -37,7 +38,7 @@ from ledger.rules import (
     Decision,
     Question,
     consent_reasons,
-    sig_consents_lost,
+    sig_police_basis,
 )
 from ledger.service import Ledger
 from ledger.timeutil import age_on
@@ -46,6 +47,7 @@ from projections.findings import (
     CONDITIONS,
     DATED,
     JUDGEMENTS,
+    LOST_CAUSES,
     NOTE_MISSING,
     REST_OF_CONSENT,
     SCOPE_CODES,
@@ -106,7 +108,7 @@ class YouthReview:
             findings += self.consent_basis(d)
             findings += self.third_party(d, as_now)
             label = "consent" if as_now is not None and as_now.allowed else "none"
-        findings += self.sig_after_police_revocation(d)
+        findings += self.sig_basis_findings(d)
         entry = {
             **d.summary(),
             "youth_id": self.youth_id,
@@ -494,8 +496,8 @@ class YouthReview:
         )
         return [self.finding("STATUTORY_ASSESSMENT", said, d)]
 
-    # -- SIG: the intervention must end when consent covering social services ↔ police goes ---
-    def sig_after_police_revocation(self, d: Disclosure) -> list[Finding]:
+    # -- SIG: the intervention rests on a consent between social services and police ---------
+    def sig_basis_findings(self, d: Disclosure) -> list[Finding]:
         at = d.fact.effective_at
         data = d.fact.data
         involved = {data["from_agency"], *data["to_agencies"]}
@@ -507,23 +509,38 @@ class YouthReview:
                 continue
             kinds = self.ledger.agency_kinds(list(case.agencies), "agencies")
             states = self.states(at=at, known_at=self.now).values()
-            for state in sig_consents_lost(case, kinds, states):
-                cid = state.consent_id
+            basis = sig_police_basis(case, kinds, states, at)
+            if basis.never_held:
+                said = say("SIG_WITHOUT_POLICE_CONSENT", case=case.case_id, at=at)
+                findings.append(self.finding("SIG_WITHOUT_POLICE_CONSENT", said, d))
+            for lost in basis.lost:
+                cid = lost.consent_id
                 said = say(
-                    "SIG_CONTINUES_AFTER_POLICE_REVOCATION", case=case.case_id, at=at, consent=cid
+                    "SIG_CONTINUES_AFTER_POLICE_REVOCATION",
+                    case=case.case_id,
+                    at=at,
+                    consent=cid,
+                    cause=LOST_CAUSES[lost.cause],
+                    since=lost.since,
                 )
                 findings.append(self.finding("SIG_CONTINUES_AFTER_POLICE_REVOCATION", said, d, cid))
         return findings
 
     # -- the consents the reviewed disclosures rested on --------------------------------------
-    def consent_findings(self) -> list[Finding]:
+    def consent_findings(self, in_scope: Iterable[str] = ()) -> list[Finding]:
+        """The findings on the consents the reviewed disclosures rested on, and the documentation
+        of every other consent in scope, used or not (issue 12: a review "lists every
+        deficiently documented consent in scope")."""
         days = timedelta(days=self.ledger.policy.late_registration_days)
         findings = []
-        for cid, disclosures in self.relied.items():
+        for cid in dict.fromkeys([*self.relied, *in_scope]):
             facts = self.youth.consents.get(cid) or []
             if not facts:
                 continue
-            ids = list(dict.fromkeys(disclosures))
+            relied = cid in self.relied
+            if not relied and any(f.kind == ANNULLED for f in facts):
+                continue  # entered in error and never relied on: nothing to document
+            ids = list(dict.fromkeys(self.relied.get(cid, [])))
 
             def add(code: str, said: Words, cid: str = cid, ids: list[str] = ids) -> None:
                 findings.append(Finding.of(code, said, self.youth_id, None, cid, ids))
@@ -531,6 +548,10 @@ class YouthReview:
             grant = facts[0].data
             if not grant.get("informed_of_revocation"):
                 add("NOT_INFORMED_OF_REVOCATION", say("NOT_INFORMED_OF_REVOCATION", consent=cid))
+            # Seed 004: "Lämna en kopia på påskriven samtyckesblankett till individen" (a signed
+            # form, so a written consent).
+            if grant.get("method") == "written" and not grant.get("copy_given"):
+                add("COPY_NOT_GIVEN", say("COPY_NOT_GIVEN", consent=cid))
             for f in facts:
                 subject = phrase(SUBJECTS[f.kind], consent=cid) if f.kind in SUBJECTS else None
                 if subject is None:
@@ -546,7 +567,7 @@ class YouthReview:
                         said = say("WRITTEN_WITHOUT_FORM_REFERENCE", subject=subject)
                         add("WRITTEN_WITHOUT_FORM_REFERENCE", said)
                 late = f.recorded_at - f.effective_at
-                if late > days:
+                if relied and late > days:
                     said = say(
                         "LATE_REGISTRATION",
                         subject=subject,
@@ -558,12 +579,13 @@ class YouthReview:
                     add("LATE_REGISTRATION", said)
         return findings
 
-    def consents_without_purpose(self) -> list[Finding]:
-        """Every consent of the youth, used or not, that names no purpose or no situation as it
-        stands now: it covers nothing (seeds 000/002/003; ledger/scope.py)."""
+    def consents_without_purpose(self, in_scope: Iterable[str] = ()) -> list[Finding]:
+        """Every consent relied on or in scope, used or not, that names no purpose or no situation
+        as it stands now: it covers nothing (seeds 000/002/003; ledger/scope.py)."""
         findings = []
-        for cid, facts in self.youth.consents.items():
-            state = self.folded(cid, facts, self.now)
+        for cid in dict.fromkeys([*self.relied, *in_scope]):
+            facts = self.youth.consents.get(cid) or []
+            state = self.folded(cid, facts, self.now) if facts else None
             if state is None or state.annulled is not None:
                 continue
             # None: never named (a revocation that took the last one away leaves an empty set)

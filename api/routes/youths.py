@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import CommandDep, LedgerDep, PageDep, Reader, allow, respond
-from api.schemas import CaseIn, EndIn, GuardianIn, PersonalNumberIn, YouthIn
+from api.schemas import CaseIn, CloseCaseIn, EndIn, GuardianIn, PersonalNumberIn, YouthIn
 
 router = APIRouter(prefix="/v1", tags=["youths and cases"])
 
@@ -152,11 +152,17 @@ def read_case(case_id: str, ledger: LedgerDep, ctx: Reader) -> dict[str, Any]:
 )
 def close_case(
     case_id: str,
-    body: EndIn,
+    body: CloseCaseIn,
     ledger: LedgerDep,
     cmd: CommandDep,
 ) -> JSONResponse:
     ctx = cmd.of(body)
     return respond(
-        ledger.close_case(ctx, case_id, reason=body.reason, effective_at=body.effective_at)
+        ledger.close_case(
+            ctx,
+            case_id,
+            reason=body.reason,
+            effective_at=body.effective_at,
+            reason_code=body.reason_code,
+        )
     )

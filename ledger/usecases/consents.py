@@ -96,6 +96,16 @@ class ConsentUseCases(YouthUseCases):
         unknown = [c for c in categories if c not in self.catalogue.category_ids]
         if unknown:
             errors.append((f"{field}.categories", f"unknown categories: {', '.join(unknown)}"))
+        # What a consent names must mean the same to every agency: the catalogue's purposes and
+        # situations (a request may still ask about any purpose; none is covered unless named).
+        for key, entries in (
+            ("purposes", self.catalogue.purposes),
+            ("situations", self.catalogue.situations),
+        ):
+            known = {e.id for e in entries}
+            unknown = [v for v in raw.get(key) or [] if v not in known]
+            if unknown:
+                errors.append((f"{field}.{key}", f"unknown {key}: {', '.join(unknown)}"))
         directions = raw.get("directions")
         if directions is not None:
             for i, d in enumerate(directions):
@@ -126,16 +136,20 @@ class ConsentUseCases(YouthUseCases):
         return value
 
     def check_method(self, method: str, form_reference: str | None, notes: str | None) -> list[str]:
+        """How the consent was given must be documented (FL 27 §: notes on an oral one; the seeds'
+        form for a written one). By default a gap is a warning, since a ledger that refused an
+        undocumented consent would hide that it was given; `documentation = "require"` (setting
+        LEDGER_DOCUMENTATION) refuses it instead. Reviews list every gap either way."""
         if method not in METHODS:
             raise Invalid.field("method", "must be written or oral")
-        warnings = []
+        gaps = []
         if method == "written" and not (form_reference and form_reference.strip()):
-            warnings.append("a written consent should refer to its signed form (form_reference)")
+            gaps.append(("form_reference", "a written consent should refer to its signed form"))
         if method == "oral" and not (notes and notes.strip()):
-            warnings.append(
-                "an oral consent needs notes on when, how and who was present (FL 27 §)"
-            )
-        return warnings
+            gaps.append(("notes", "an oral consent needs notes on when, how and who was present"))
+        if gaps and self.documentation == "require":
+            raise Invalid(gaps)
+        return [f"{message} ({field})" for field, message in gaps]
 
     def check_assessment(self, raw: dict[str, Any] | None) -> dict[str, Any] | None:
         if raw is None:
@@ -194,6 +208,8 @@ class ConsentUseCases(YouthUseCases):
             }
             if not body["informed_of_revocation"]:
                 warnings.append("the givers should be told that the consent can be revoked")
+            if body["method"] == "written" and not body["copy_given"]:  # seed 004
+                warnings.append("the person should be given a copy of the signed form (copy_given)")
             consent_id = str(uuid.uuid4())
             youth.record_consent_event(
                 Youth.ConsentGranted,

@@ -52,6 +52,7 @@ class RegistryUseCases(LedgerCore):
     # A token minted without `expires_at` lives this long (LEDGER_TOKEN_LIFETIME_DAYS); the
     # bootstrap admin token is the operator's own and does not expire.
     token_lifetime = timedelta(days=365)
+    documentation = "warn"  # or "require": see ConsentUseCases.check_method
 
     # -- authentication -------------------------------------------------------------------------
     def authenticate(self, token: str) -> Actor:

@@ -12,7 +12,16 @@ from ledger.access import require_role
 from ledger.application import Outcome, Request
 from ledger.errors import Forbidden, Invalid, NotFound
 from ledger.personal import Personal, reveal
-from ledger.rules import Decision, Question, combine, may_share, statutory_decision
+from ledger.rules import (
+    Decision,
+    Question,
+    Reason,
+    combine,
+    consents_as_of,
+    may_share,
+    sig_notices,
+    statutory_decision,
+)
 from ledger.timeutil import iso
 from ledger.usecases.consents import ConsentUseCases
 from ledger.youth import Disclosure, Youth
@@ -87,7 +96,33 @@ class SharingUseCases(ConsentUseCases):
                         usually_concerns_others=self.catalogue.concerns_others(category),
                     )
                     parts.append(may_share(youth, question, self.policy))
-        return combine(parts)
+        decision = combine(parts)
+        return decision.noting(self.sig_notices(youth, decision, at=at, known_at=known_at))
+
+    def sig_notices(
+        self, youth: Youth, decision: Decision, *, at: datetime, known_at: datetime
+    ) -> list[Reason]:
+        """Every decision under a consent of a SIG case whose police basis has gone carries
+        SIG_POLICE_CONSENT_LOST until the case is closed (seed 004, "Avsluta")."""
+        if not decision.consent_ids:
+            return []
+        cases = [
+            case
+            for case in youth.cases.values()
+            if case.form == "SIG"
+            and case.opened.effective_at <= at
+            and case.opened.recorded_at <= known_at
+            and case.closed_at(at, known_at) is None
+        ]
+        if not cases:
+            return []
+        states = consents_as_of(youth, at=at, known_at=known_at, policy=self.policy)
+        by_id = {s.consent_id: s for s in states}
+        notices: list[Reason] = []
+        for case in cases:
+            basis = self.police_basis(youth, case, at=at, known_at=known_at, states=states)
+            notices += sig_notices(case, basis, by_id, decision.consent_ids)
+        return notices
 
     # -- the check -------------------------------------------------------------------------------
     def check(self, request: Request, q: dict[str, Any]) -> dict[str, Any]:

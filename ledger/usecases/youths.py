@@ -9,11 +9,11 @@ from typing import Any
 from ledger import access
 from ledger.access import require_role
 from ledger.application import Outcome, Request
-from ledger.consent import Fact
+from ledger.consent import ConsentState, Fact
 from ledger.errors import AlreadyExists, Conflict, Invalid, NotFound
 from ledger.identity import InvalidPersonalNumber, PersonalNumber, parse_personal_number
 from ledger.personal import Personal, reveal
-from ledger.rules import consents_as_of, sig_consents_lost
+from ledger.rules import LOST_SAYS, PoliceBasis, consents_as_of, sig_police_basis
 from ledger.timeutil import iso, local_date, start_of_day
 from ledger.usecases.registry import RegistryUseCases
 from ledger.youth import Case, Youth
@@ -292,35 +292,59 @@ class YouthUseCases(RegistryUseCases):
             "status": "closed" if case.closed_at(now, now) else "open",
             "closed_at": iso(case.closed.effective_at) if case.closed else None,
         }
+        if case.closed:
+            body["closed_reason_code"] = case.closed.data.get("reason_code")
+            body["closed_answering"] = list(case.closed.data.get("answers") or [])
         if with_alerts:
             body["alerts"] = self.case_alerts(youth, case, now)
         return body
 
     def case_alerts(self, youth: Youth, case: Case, now: datetime) -> list[dict[str, Any]]:
-        """In SIG, when consent covering social services ↔ police is revoked the intervention must
-        end (seed 004, "Avsluta"): surface it on the case until the case is closed."""
+        """A SIG case rests on a consent between social services and police (seed 004): until one
+        holds the case carries SIG_WITHOUT_POLICE_CONSENT; once it has gone (revoked, narrowed,
+        expired, lapsed at 18, annulled) the intervention must end (Avsluta), and the case carries
+        SIG_POLICE_CONSENT_REVOKED until it is closed."""
         if case.form != "SIG" or case.closed_at(now, now):
             return []
-        kinds = self.agency_kinds(list(case.agencies), "agencies")
-        states = consents_as_of(youth, at=now, known_at=now, policy=self.policy)
-        alerts = []
-        for state in sig_consents_lost(case, kinds, states):
-            since = state.revoked.effective_at if state.revoked else state.granted.effective_at
-            for fact in youth.consents[state.consent_id]:
-                if fact.kind in ("revoked", "partially_revoked"):
-                    since = fact.effective_at
-            alerts.append(
+        basis = self.police_basis(youth, case, at=now, known_at=now)
+        if basis.never_held:
+            return [
                 {
-                    "code": "SIG_POLICE_CONSENT_REVOKED",
+                    "code": "SIG_WITHOUT_POLICE_CONSENT",
                     "message": (
-                        "The consent covering social services and police was revoked: the SIG "
-                        "intervention must end (Avsluta)."
+                        "No active consent covers social services and police: SIG may not be "
+                        "granted without one (seed 004)."
                     ),
-                    "since": iso(since),
-                    "consent_id": state.consent_id,
+                    "since": iso(case.opened.effective_at),
                 }
-            )
-        return alerts
+            ]
+        return [
+            {
+                "code": "SIG_POLICE_CONSENT_REVOKED",
+                "message": (
+                    f"The consent covering social services and police {LOST_SAYS[lost.cause]}: "
+                    "the SIG intervention must end (Avsluta)."
+                ),
+                "since": iso(lost.since),
+                "consent_id": lost.consent_id,
+                "cause": lost.cause,
+            }
+            for lost in basis.lost
+        ]
+
+    def police_basis(
+        self,
+        youth: Youth,
+        case: Case,
+        *,
+        at: datetime,
+        known_at: datetime,
+        states: list[ConsentState] | None = None,
+    ) -> PoliceBasis:
+        kinds = self.agency_kinds(list(case.agencies), "agencies")
+        if states is None:
+            states = consents_as_of(youth, at=at, known_at=known_at, policy=self.policy)
+        return sig_police_basis(case, kinds, states, at)
 
     def open_case(
         self,
@@ -369,7 +393,13 @@ class YouthUseCases(RegistryUseCases):
         return self.case_json(youth, youth.case(case_id), self.now())
 
     def close_case(
-        self, request: Request, case_id: str, *, reason: str, effective_at: datetime | None
+        self,
+        request: Request,
+        case_id: str,
+        *,
+        reason: str,
+        effective_at: datetime | None,
+        reason_code: str | None = None,
     ) -> tuple[int, Any]:
         require_role(request.actor, "youth.write")
 
@@ -378,9 +408,16 @@ class YouthUseCases(RegistryUseCases):
                 raise Invalid.field("reason", "must not be empty")
             youth = self.youth_of("case", case_id, for_update=True)
             access.require(request.actor, "youth.write", youth)
+            # What the case was alerting about when it closed, kept with the closing, so a
+            # reviewer sees how long a SIG case ran on after its police basis went.
+            answers = self.case_alerts(youth, youth.case(case_id), self.now())
             youth.close_case(
                 case_id=case_id,
                 reason=Personal(reason.strip()),
+                reason_code=reason_code,
+                answers=[
+                    {k: a[k] for k in ("code", "since", "consent_id") if k in a} for a in answers
+                ],
                 effective_at=effective_at or self.now(),
                 actor=request.actor,
                 now=self.now(),

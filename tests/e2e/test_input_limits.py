@@ -128,6 +128,17 @@ def test_a_control_character_in_an_id_is_a_422_naming_it(api: Api) -> None:
     assert (r.status_code, fields_named(r)) == (422, ["agencies[0]"])
 
 
+def test_a_control_character_in_a_query_or_path_is_a_422_naming_it(api: Api) -> None:
+    """Found by the fuzz run (tests/e2e/test_fuzz.py) on PostgreSQL, which cannot store NUL:
+    `GET /v1/disclosures?agency_id=q%00…` was a 500 (DataError)."""
+    api.agencies()
+    r = api.get("/v1/disclosures?include_refused=true&agency_id=q%00Kp", "ida")
+    assert (r.status_code, fields_named(r)) == (422, ["query.agency_id"])
+    r = api.get("/v1/youths/abc%00def", "ida")
+    assert (r.status_code, fields_named(r)) == (422, ["path"])
+    assert api.get("/v1/disclosures?agency_id=skola-x", "ida").status_code == 200
+
+
 def test_notes_keep_tabs_and_line_breaks_but_no_other_control_character(api: Api) -> None:
     api.agencies()
     youth = api.youth("20070101")

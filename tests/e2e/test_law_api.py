@@ -5,6 +5,7 @@ only if it found the youth mature, and the statutory catalogue keeps to its stat
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,9 @@ def test_information_about_someone_else_needs_that_persons_consent(law_api: Api)
     shown = api.get(f"/v1/disclosures?youth_id={youth}", "ida").json()
     items = shown["items"] if isinstance(shown, dict) else shown
     assert [d["id"] for d in items] == [made]
+    assert items[0]["concerns_others"] is True
+    assert items[0]["others_consent"]["method"] == mother["method"]
+    assert "Eva" not in shown.__repr__() and "who" not in items[0]["others_consent"]
     catalogue = api.get("/v1/catalogue", "ida").json()
     assert {c["id"] for c in catalogue["categories"] if c["concerns_others"]} == {
         "family_situation"
@@ -237,3 +241,105 @@ def test_a_sole_guardian_beside_another_or_custody_from_18_is_422_and_writes_not
     guardians = api.get(f"/v1/youths/{youth}", "anna").json()["guardians"]
     assert [g["name"] for g in guardians] == ["Mamma"]
     assert api.get(f"/v1/youths/{adult}", "anna").json()["guardians"] == []
+
+
+# -- SIG from start to end (seed 004) ---------------------------------------------------------
+def test_sig_from_opening_without_a_police_consent_to_closing_with_a_reason(law_api: Api) -> None:
+    """Seed 004: "För att det ska bli aktuellt att bevilja SIG krävs att individen ger sitt
+    samtycke till att sekretessen bryts mellan socialtjänsten och polisen", and "Om samtycket till
+    att sekretessen bryts till polisen återtas, avslutas insatsen SIG" (here it expires)."""
+    api = law_api
+    youth = api.youth("20060101")
+    case = api.post(
+        "/v1/cases",
+        {"youth_id": youth, "form": "SIG", "agencies": ["soc-orebro", "polis-orebro", "skola-x"]},
+        "anna",
+    )
+    assert case.status_code == 201, case.text
+    case_id = case.json()["id"]
+    assert [a["code"] for a in case.json()["alerts"]] == ["SIG_WITHOUT_POLICE_CONSENT"]
+    until = api.clock.now + timedelta(days=2)
+    police = api.consent(
+        youth,
+        [{"party": "youth"}],
+        case_id=case_id,
+        valid_until=until.isoformat(),
+        scope={
+            "agencies": ["soc-orebro", "polis-orebro", "skola-x"],
+            "categories": ["school_attendance"],
+            "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
+        },
+    )
+    assert police.status_code == 201, police.text
+    assert api.get(f"/v1/cases/{case_id}", "anna").json()["alerts"] == []
+    assert codes(api.check(youth)) == {"CONSENT_COVERS"}
+    api.clock.advance(days=3)
+    [alert] = api.get(f"/v1/cases/{case_id}", "anna").json()["alerts"]
+    assert (alert["code"], alert["cause"]) == ("SIG_POLICE_CONSENT_REVOKED", "expired")
+    assert alert["since"] == until.isoformat().replace("+00:00", "Z")
+    renewed = api.consent(
+        youth,
+        [{"party": "youth"}],
+        case_id=case_id,
+        scope={
+            "agencies": ["soc-orebro", "skola-x"],
+            "categories": ["school_attendance"],
+            "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
+        },
+    )
+    assert renewed.status_code == 201, renewed.text
+    answer = api.check(youth)
+    assert answer["allowed"] is True
+    assert codes(answer) == {"CONSENT_COVERS", "SIG_POLICE_CONSENT_LOST"}
+    bad = api.post(f"/v1/cases/{case_id}/close", {"reason": "Slut", "reason_code": "bored"}, "anna")
+    assert bad.status_code == 422, bad.text
+    assert "reason_code" in bad.text
+    assert api.get(f"/v1/cases/{case_id}", "anna").json()["status"] == "open"
+    closed = api.post(
+        f"/v1/cases/{case_id}/close",
+        {"reason": "Samtycket till polisen löpte ut", "reason_code": "police_consent_lost"},
+        "anna",
+    )
+    assert closed.status_code == 200, closed.text
+    body = closed.json()
+    assert body["closed_reason_code"] == "police_consent_lost"
+    assert [a["code"] for a in body["closed_answering"]] == ["SIG_POLICE_CONSENT_REVOKED"]
+    assert body["alerts"] == []
+
+
+# -- documentation: every deficient consent in scope, and `documentation: require` ----------------
+def test_a_review_lists_unused_deficient_consents_and_require_refuses_them(law_api: Api) -> None:
+    """Issue 12: documentation stays a warning at registration, the review lists every
+    deficiently documented consent in scope, used or not (COPY_NOT_GIVEN: seed 004, "Lämna en
+    kopia på påskriven samtyckesblankett till individen"), and a deployment may require it."""
+    api = law_api
+    youth = api.youth("20060101")
+    warned = api.consent(youth, [{"party": "youth"}], copy_given=False, form_reference=None)
+    assert warned.status_code == 201, warned.text
+    assert any("copy_given" in w for w in warned.json()["warnings"])
+    found = {(f["code"], f["consent_id"]) for f in review(api, youth_id=youth)["findings"]}
+    cid = warned.json()["id"]
+    assert found == {("COPY_NOT_GIVEN", cid), ("WRITTEN_WITHOUT_FORM_REFERENCE", cid)}
+    api.client.app.state.ledger.documentation = "require"  # LEDGER_DOCUMENTATION=require
+    before = len(consents_of(api, youth))
+    refused = api.consent(youth, [{"party": "youth"}], method="oral", form_reference=None)
+    assert refused.status_code == 422, refused.text
+    assert "notes" in refused.text
+    assert len(consents_of(api, youth)) == before
+
+
+def test_a_purpose_outside_the_catalogue_is_422_naming_the_field(law_api: Api) -> None:
+    api = law_api
+    youth = api.youth("20060101")
+    scope = {
+        "agencies": ["soc-orebro", "skola-x"],
+        "categories": ["school_attendance"],
+        "purposes": ["whatever_helps"],
+        "situations": ["network_meeting"],
+    }
+    r = api.consent(youth, [{"party": "youth"}], scope=scope)
+    assert r.status_code == 422, r.text
+    assert "scope.purposes" in r.text
+    assert consents_of(api, youth) == []

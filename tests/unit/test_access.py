@@ -83,3 +83,41 @@ def test_an_admin_alone_does_no_coordinator_work_and_reads_no_youth() -> None:
     admin = actor("soc-orebro", "admin")
     for action in ("youth.register", "youth.write", "youth.read", "youth.review"):
         assert not access.may(admin, action, youth)
+
+
+# The README's table "Who may do what", row by row, is this table: the HTTP matrix
+# (tests/e2e/test_access_matrix.py) walks RULES, so the README must say what RULES says.
+README_ROWS = {
+    "register a youth": "youth.register",
+    "guardians, cases, consents, signatures, extensions, revocations, annulments, closing": (
+        "youth.write"
+    ),
+    "read a youth, its cases and consents": "youth.read",
+    "find a youth by personnummer": "youth.find",
+    "check (`POST /v1/decisions/check`)": "check",
+    "record a disclosure": "share",
+    "list disclosures": "disclosures.list",
+    "register extract, reviews": "youth.review",
+    "agencies, tokens": "admin",
+}
+
+
+def test_the_readme_table_says_what_the_rules_say() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    section = text.split("## Who may do what", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in rows[0].strip("|").split("|")]
+    table = {}
+    for line in rows[1:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        table[cells[0]] = dict(zip(header[1:], cells[1:], strict=True))
+    assert set(table) == set(README_ROWS)
+    for row, action in README_ROWS.items():
+        rule = access.RULES[action]
+        for role in ROLES:
+            says = table[row][role]
+            assert (says != "—") == (role in rule.roles), (row, role, says)
+            if role in rule.roles and rule.taking_part and role != "auditor":
+                assert "takes part" in says, (row, role, says)

@@ -4,7 +4,7 @@ seed in ../shared/seeds/ with the words quoted."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,14 @@ from ledger.catalogue import load_catalogue
 from ledger.errors import Invalid
 from ledger.service import Ledger
 from tests.conftest import ADMIN, Clock
-from tests.unit.test_review import AUDITOR, COORDINATOR, SOCIAL, World, later
+from tests.unit.test_review import (
+    AUDITOR,
+    COORDINATOR,
+    SECOND_COORDINATOR,
+    SOCIAL,
+    World,
+    later,
+)
 
 # Seeds 000, 002 and 003 (items 1 and 2): "Den unge/vårdnadshavare ska ges tydlig information om
 # vad det specifika samtycket gäller. Till exempel om varför uppgifter behöver delas, vilka uppgifter
@@ -487,3 +494,190 @@ def test_custody_that_would_begin_on_or_after_the_18th_birthday_is_invalid(
             effective_at=datetime(2024, 1, 1, tzinfo=UTC),
         )
     assert [f for f, _ in refused.value.errors] == ["effective_at"]
+
+
+# -- SIG from start to end (issue 12; seed 004) ------------------------------------------------
+# Seed 004: "För att det ska bli aktuellt att bevilja SIG krävs att individen ger sitt samtycke till
+# att sekretessen bryts mellan socialtjänsten och polisen", and "Om samtycket till att sekretessen
+# bryts till polisen återtas, avslutas insatsen SIG."
+POLICE_SCOPE = {
+    "agencies": ["soc-orebro", "polis-orebro"],
+    "categories": ["police_incidents"],
+    "purposes": ["crime_prevention"],
+    "situations": ["network_meeting"],
+}
+SCHOOL_SCOPE = {
+    "agencies": ["soc-orebro", "skola-x"],
+    "categories": ["school_attendance"],
+    "purposes": ["crime_prevention"],
+    "situations": ["network_meeting"],
+}
+
+
+def sig_case(world: World, youth: str) -> str:
+    _, case = world.ledger.open_case(
+        COORDINATOR,
+        youth_id=youth,
+        form="SIG",
+        agencies=["soc-orebro", "polis-orebro", "skola-x"],
+        coordinator_actor_id=None,
+    )
+    return str(case["id"])
+
+
+def alerts(world: World, case_id: str) -> list[dict[str, Any]]:
+    return list(world.ledger.read_case(COORDINATOR, case_id)["alerts"])
+
+
+def school_check(world: World, youth: str) -> dict[str, Any]:
+    q = {"from_agency": "skola-x", "to_agency": "soc-orebro", "category": "school_attendance"}
+    return world.ledger.check(
+        AUDITOR,
+        {"youth_id": youth, **q, "purpose": "crime_prevention", "situation": "network_meeting"},
+    )
+
+
+def test_a_sig_case_without_a_police_consent_is_alerted_until_one_holds(world: World) -> None:
+    """Seed 004: SIG is granted only with consent to lift secrecy between social services and
+    police. The case says so from its opening; the review reports sharing in that state."""
+    youth = world.youth()
+    case_id = sig_case(world, youth)
+    opened = world.ledger.read_case(COORDINATOR, case_id)["opened_at"]
+    [alert] = alerts(world, case_id)
+    assert alert["code"] == "SIG_WITHOUT_POLICE_CONSENT"
+    assert alert["since"] == opened
+    world.consent(youth, case_id=case_id, scope=SCHOOL_SCOPE)
+    assert [a["code"] for a in alerts(world, case_id)] == ["SIG_WITHOUT_POLICE_CONSENT"]
+    later(world.clock, hours=1)
+    world.disclose(youth)  # school → social services, on its own consent, inside SIG
+    assert world.codes(youth) == ["SIG_WITHOUT_POLICE_CONSENT"]
+    later(world.clock, hours=1)
+    world.consent(youth, case_id=case_id, scope=POLICE_SCOPE)
+    assert alerts(world, case_id) == []
+    later(world.clock, hours=1)
+    world.disclose(youth)
+    assert world.codes(youth) == ["SIG_WITHOUT_POLICE_CONSENT"]  # the first one only
+
+
+def test_a_police_consent_still_pending_is_no_basis_for_sig(world: World) -> None:
+    youth = world.youth("20120101")
+    first, _ = world.guardian(youth), world.guardian(youth)
+    case_id = sig_case(world, youth)
+    world.consent(
+        youth, [{"party": "guardian", "guardian_id": first}], case_id=case_id, scope=POLICE_SCOPE
+    )
+    assert [a["code"] for a in alerts(world, case_id)] == ["SIG_WITHOUT_POLICE_CONSENT"]
+
+
+@pytest.mark.parametrize("cause", ["revoked", "expired", "annulled", "lapsed_at_18"])
+def test_every_end_of_the_police_consent_ends_sig_and_says_how(world: World, cause: str) -> None:
+    """Seed 004 ("avslutas insatsen SIG"): a revocation, an expiry, the lapse of the guardians'
+    consent at 18 (SIG covers 13–20) and an annulment each end the basis. The case alerts with the
+    cause, every decision under the case's consents carries SIG_POLICE_CONSENT_LOST (allowed or
+    not, it does not refuse), and sharing on is SIG_CONTINUES_AFTER_POLICE_REVOCATION saying how."""
+    youth = world.youth("20080305" if cause == "lapsed_at_18" else "20060101")
+    case_id = sig_case(world, youth)
+    until = world.clock.now + timedelta(days=2)
+    if cause == "lapsed_at_18":  # turns 18 on 2026-03-05; the clock starts on 2026-03-02
+        guardian = world.guardian(youth, "sole")
+        givers = [{"party": "youth"}, {"party": "guardian", "guardian_id": guardian}]
+        police = world.consent(youth, givers, case_id=case_id, scope=POLICE_SCOPE)
+    else:
+        over = {"valid_until": until} if cause == "expired" else {}
+        police = world.consent(youth, case_id=case_id, scope=POLICE_SCOPE, **over)
+    assert alerts(world, case_id) == []
+    assert "SIG_POLICE_CONSENT_LOST" not in codes(school_check(world, youth))
+    if cause == "revoked":
+        world.revoke(police, later(world.clock, hours=1))
+    elif cause == "annulled":
+        world.ledger.annul_consent(SECOND_COORDINATOR, police, reason="Fel blankett")
+    later(world.clock, days=4)  # past the expiry and the 18th birthday
+    [alert] = alerts(world, case_id)
+    assert (alert["code"], alert["cause"], alert["consent_id"]) == (
+        "SIG_POLICE_CONSENT_REVOKED",
+        cause,
+        police,
+    )
+    world.consent(youth, case_id=case_id, scope=SCHOOL_SCOPE)  # the youth's own, now adult
+    answer = school_check(world, youth)
+    assert answer["allowed"] is True, answer
+    assert codes(answer) == {"CONSENT_COVERS", "SIG_POLICE_CONSENT_LOST"}
+    world.disclose(youth)
+    [finding] = [
+        f
+        for f in world.review(youth_id=youth)["findings"]
+        if f["code"] == "SIG_CONTINUES_AFTER_POLICE_REVOCATION"
+    ]
+    words = {"revoked": "revoked", "expired": "expired", "annulled": "annulled"}
+    assert words.get(cause, "lapsed at 18") in finding["message"]
+    assert finding["consent_id"] == police
+
+
+def test_closing_a_sig_case_records_why_and_the_alert_it_answers(world: World) -> None:
+    """Seed 004 ("Avsluta"): the closing says why, and keeps what the case was alerting about,
+    so a reviewer sees how long it ran on after the basis went."""
+    youth = world.youth()
+    case_id = sig_case(world, youth)
+    police = world.consent(youth, case_id=case_id, scope=POLICE_SCOPE)
+    world.revoke(police, later(world.clock, hours=1))
+    later(world.clock, days=3)
+    with pytest.raises(Invalid) as refused:
+        world.ledger.close_case(
+            COORDINATOR, case_id, reason="Avslutad", effective_at=None, reason_code="bored"
+        )
+    assert [f for f, _ in refused.value.errors] == ["reason_code"]
+    assert world.ledger.read_case(COORDINATOR, case_id)["status"] == "open"
+    _, closed = world.ledger.close_case(
+        COORDINATOR,
+        case_id,
+        reason="Lou återkallade samtycket till polisen",
+        effective_at=None,
+        reason_code="police_consent_lost",
+    )
+    assert closed["status"] == "closed"
+    assert closed["closed_reason_code"] == "police_consent_lost"
+    [answered] = closed["closed_answering"]
+    assert (answered["code"], answered["consent_id"]) == ("SIG_POLICE_CONSENT_REVOKED", police)
+    assert closed["alerts"] == []
+    assert (
+        world.ledger.read_case(COORDINATOR, case_id)["closed_reason_code"] == "police_consent_lost"
+    )
+
+
+def test_the_close_reasons_of_the_contract_are_the_ledgers() -> None:
+    from typing import get_args
+
+    from api.schemas import CloseCaseIn
+    from ledger.youth import CLOSE_REASONS
+
+    literal = CloseCaseIn.model_fields["reason_code"].annotation
+    assert set(get_args(get_args(literal)[0])) == set(CLOSE_REASONS)
+
+
+def test_documentation_is_warn_by_default_and_only_warn_or_require() -> None:
+    from api.settings import Settings, SettingsError
+
+    assert Settings.from_env({}, dotenv=None).documentation == "warn"
+    assert Settings.from_env({"LEDGER_DOCUMENTATION": "require"}, dotenv=None).documentation == (
+        "require"
+    )
+    with pytest.raises(SettingsError):
+        Settings.from_env({"LEDGER_DOCUMENTATION": "strict"}, dotenv=None)
+
+
+def test_a_consent_names_purposes_and_situations_of_the_catalogue(world: World) -> None:
+    """Seeds 000/002/003: the consent says why and in which situations; a word that only the
+    registering agency understands covers nothing for the others, so it is refused."""
+    youth = world.youth()
+    with pytest.raises(Invalid) as refused:
+        world.consent(
+            youth,
+            scope={
+                "agencies": ["soc-orebro", "skola-x"],
+                "categories": ["school_attendance"],
+                "purposes": ["crime_prevention", "allt möjligt"],
+                "situations": ["på stan"],
+            },
+        )
+    assert sorted(f for f, _ in refused.value.errors) == ["scope.purposes", "scope.situations"]
+    assert world.ledger.youth(youth).consents == {}

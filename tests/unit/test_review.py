@@ -808,6 +808,40 @@ def _sig_after_the_police_consent(world: World) -> str:
     return youth
 
 
+def _sig_without_police_consent(world: World) -> str:
+    """Seed 004: SIG needs the person's consent to lift secrecy between social services and police;
+    the school shares inside a SIG case that never had it."""
+    youth = world.youth()
+    _, case = world.ledger.open_case(
+        COORDINATOR,
+        youth_id=youth,
+        form="SIG",
+        agencies=["soc-orebro", "polis-orebro", "skola-x"],
+        coordinator_actor_id=None,
+    )
+    world.consent(
+        youth,
+        case_id=case["id"],
+        scope={
+            "agencies": ["soc-orebro", "skola-x"],
+            "categories": ["school_attendance"],
+            "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
+        },
+    )
+    later(world.clock, hours=1)
+    world.disclose(youth)
+    return youth
+
+
+def _copy_not_given(world: World) -> str:
+    """Seed 004: "Lämna en kopia på påskriven samtyckesblankett till individen"; an unused consent
+    is listed too."""
+    youth = world.youth()
+    world.consent(youth, copy_given=False)
+    return youth
+
+
 def _statutory_assessment(world: World) -> str:
     """OSL 10 kap. 2 §: "nödvändigt för att den utlämnande myndigheten ska kunna fullgöra sin
     verksamhet" is the discloser's own judgement; a reviewer must see it (issue 12, item 5)."""
@@ -853,6 +887,8 @@ STORIES = [
     _statutory_and_annulled,
     _unknown_provision,
     _sig_after_the_police_consent,
+    _sig_without_police_consent,
+    _copy_not_given,
 ]
 SENTENCE = re.compile(r"[A-ZÅÄÖ][^\n]*[.]")
 
@@ -893,9 +929,85 @@ def test_the_stories_above_word_every_finding_code(clock: Clock) -> None:
 def test_every_finding_code_of_the_contract_has_a_severity() -> None:
     assert set(FINDING_CODES) == set(SEVERITY)
     assert set(SEVERITY.values()) <= {"violation", "deficiency", "notice"}
-    assert (
-        len(FINDING_CODES) == 21
-    )  # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT
+    # version 1.1 added CONSENT_WITHOUT_PURPOSE, STATUTORY_ASSESSMENT, SIG_WITHOUT_POLICE_CONSENT,
+    # COPY_NOT_GIVEN
+    assert len(FINDING_CODES) == 23
+
+
+# -- documentation of every consent in scope, used or not (issue 12) -----------------------------
+def test_a_review_lists_every_deficiently_documented_consent_in_scope_used_or_not(
+    world: World,
+) -> None:
+    """Issue 12: "the review of a youth or agency lists every deficiently documented consent in
+    scope, used or not"; seed 004: "Lämna en kopia på påskriven samtyckesblankett till individen"."""
+    youth = world.youth()
+    oral = world.consent(youth, method="oral", form_reference=None, notes=None)
+    unsigned_copy = world.consent(youth, copy_given=False, informed_of_revocation=False)
+    elsewhere = world.consent(
+        youth,
+        form_reference=None,
+        scope={
+            "agencies": ["soc-orebro", "fritid-x"],
+            "categories": ["school_attendance"],
+            "purposes": ["crime_prevention"],
+            "situations": ["network_meeting"],
+        },
+    )
+    annulled = world.consent(youth, method="oral", form_reference=None, notes=None)
+    world.ledger.annul_consent(SECOND_COORDINATOR, annulled, reason="Fel person")
+    found = {(f["code"], f["consent_id"]) for f in world.review(youth_id=youth)["findings"]}
+    assert found == {
+        ("ORAL_WITHOUT_NOTES", oral),
+        ("COPY_NOT_GIVEN", unsigned_copy),
+        ("NOT_INFORMED_OF_REVOCATION", unsigned_copy),
+        ("WRITTEN_WITHOUT_FORM_REFERENCE", elsewhere),
+    }
+    assert world.review(youth_id=youth)["summary"]["disclosures"] == 0
+    by_school = {
+        (f["code"], f["consent_id"]) for f in world.review(agency_id="skola-x")["findings"]
+    }
+    assert by_school == found - {("WRITTEN_WITHOUT_FORM_REFERENCE", elsewhere)}
+    later_on = later(world.clock, days=1)
+    assert world.review(agency_id="skola-x", since=later_on)["findings"] != []  # still valid
+    assert world.review(agency_id="skola-x", until=later_on - timedelta(days=2))["findings"] == []
+
+
+def test_documentation_require_makes_undocumented_consents_422_and_writes_nothing(
+    world: World,
+) -> None:
+    """`LEDGER_DOCUMENTATION=require`: a written consent without its form reference or an oral
+    one without notes is refused, naming the field; by default it is a warning (issue 12)."""
+    youth = world.youth()
+    _, warned = world.ledger.grant_consent(
+        COORDINATOR,
+        {**CONSENT_BODY, "youth_id": youth, "form_reference": None, "obtained_at": world.clock.now},
+    )
+    assert warned["warnings"]
+    world.ledger.documentation = "require"
+    for field, over in (
+        ("form_reference", {"method": "written", "form_reference": " "}),
+        ("notes", {"method": "oral", "notes": None}),
+    ):
+        body = {**CONSENT_BODY, "youth_id": youth, "obtained_at": world.clock.now, **over}
+        with pytest.raises(Invalid) as refused:
+            world.ledger.grant_consent(COORDINATOR, body)
+        assert [f for f, _ in refused.value.errors] == [field]
+    assert len(world.ledger.youth(youth).consents) == 1
+
+
+CONSENT_BODY: dict[str, Any] = {
+    "givers": [{"party": "youth"}],
+    "method": "written",
+    "form_reference": "SSPF-2026-001",
+    "informed_of_revocation": True,
+    "copy_given": True,
+    "scope": {
+        "agencies": ["soc-orebro", "skola-x"],
+        "categories": ["school_attendance"],
+        "purposes": ["crime_prevention"],
+        "situations": ["network_meeting"],
+    },
+}
 
 
 # -- scope, summary and access ---------------------------------------------------------------
