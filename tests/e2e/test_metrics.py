@@ -54,3 +54,18 @@ def test_metrics_count_latency_by_route_decisions_by_reason_and_the_store(api: A
             assert youth not in value
     ready = api.client.get("/readyz").json()
     assert ready["projections_lag"] == 0 and ready["tree_size"] == api.tree_size()
+
+
+def test_readyz_and_metrics_report_an_index_behind_the_log_until_a_rebuild(api: Api) -> None:
+    api.agencies()
+    api.youth("20060101")
+    ledger = api.client.app.state.ledger  # type: ignore[attr-defined]
+    db = ledger.database
+    last = api.tree_size() - 1
+    with db.cursor(commit=True) as cur:  # the audit index loses its last row, as after a fault
+        cur.execute(db.tables.q("DELETE FROM {p}ledger_audit WHERE position = ?"), (last,))
+    ready = api.client.get("/readyz").json()
+    assert ready["projections_lag"] == 1
+    assert samples(api.client.get("/metrics").text)[("ledger_projection_lag_events", ())] == 1
+    ledger.rebuild_indexes()
+    assert api.client.get("/readyz").json()["projections_lag"] == 0
