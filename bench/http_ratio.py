@@ -6,7 +6,9 @@ same rotation, so that a change is measured before and after on the same store i
 
     .venv/bin/python bench/http_ratio.py --store sqlite --repeats 5 --seconds 5 [--against HEAD~1]
 
-On a shared machine only the ratios mean something; each line also gives the absolute rates.
+On a shared machine only the ratios mean something; each line also gives the absolute rates, and
+the server's CPU time per request (from /proc), with the bare endpoint's CPU per request over the
+ledger's: the rate ratio one worker would reach if neither waited on anything but its CPU.
 """
 
 from __future__ import annotations
@@ -41,6 +43,17 @@ from run import (
 )
 
 from ledger.keys import KeyDirectory
+
+
+def per_pair(a: list[float], b: list[float]) -> float:
+    """The median of a[i] / b[i]: each pair was measured within the same few seconds."""
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (and of its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def checkout(ref: str, into: Path) -> Path:
@@ -96,14 +109,18 @@ def measure(ds: Any, workdir: Path, key_dir: Path, args: argparse.Namespace) -> 
     asks = ask(ds, 3000, random.Random(5), _catalogue())
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update(
-        LEDGER_DATABASE_URL=ds.store_url, LEDGER_ADMIN_TOKEN=admin_token, LEDGER_KEY_DIR=str(key_dir)
+        LEDGER_DATABASE_URL=ds.store_url,
+        LEDGER_ADMIN_TOKEN=admin_token,
+        LEDGER_KEY_DIR=str(key_dir),
     )
     bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    pids: dict[str, int] = {}
     with ExitStack() as stack:
         for name, (cmd, path) in servers.items():
-            stack.enter_context(
+            proc = stack.enter_context(
                 process(cmd, {**env, "PYTHONPATH": path}, Path(path), bases[name], name)
             )
+            pids[name] = proc.pid
         tokens = {}
         with httpx.Client(base_url=bases["ledger"], timeout=30) as client:
             for agency in sorted({q["from_agency"] for q in asks}):
@@ -132,27 +149,35 @@ def measure(ds: Any, workdir: Path, key_dir: Path, args: argparse.Namespace) -> 
         for name in servers:
             wrk(bases[name], lua_path, 1)  # warm-up
         runs: dict[str, list[float]] = {name: [] for name in servers}
+        cpu_ms: dict[str, list[float]] = {name: [] for name in servers}
         order = list(servers)
         for i in range(args.repeats):
             rotated = order[i % len(order) :] + order[: i % len(order)]
             for name in rotated:
+                cpu = cpu_seconds(pids[name])
                 r = wrk(bases[name], lua_path, args.seconds)
+                cpu_ms[name].append(
+                    round((cpu_seconds(pids[name]) - cpu) * 1000 / max(r["requests"], 1), 3)
+                )
                 if r["errors_status"] or r["errors_other"]:
                     raise RuntimeError(f"{name}: errors in run: {r}")
                 runs[name].append(r["per_second"])
-    ratios = {
-        name: round(statistics.median(o / b for o, b in zip(runs[name], runs["bare"])), 3)
-        for name in trees
-    }
+    ratios = {name: round(per_pair(runs[name], runs["bare"]), 3) for name in trees}
     out: dict[str, Any] = {
         "store": args.store,
         "load_average": os.getloadavg(),
         "ratio_to_bare_median": ratios,
         "per_second": runs,
+        # The server's CPU time per answered request: less disturbed by the other load than a
+        # rate, and what bounds the rate of one worker (the GIL) when the store is not waited on.
+        "cpu_ms_per_request_median": {n: statistics.median(v) for n, v in cpu_ms.items()},
+        "bare_cpu_over_ledger_cpu_median": {
+            n: round(per_pair(cpu_ms["bare"], cpu_ms[n]), 3) for n in trees
+        },
     }
     if len(trees) > 1:
         out["ledger_over_others_median"] = {
-            name: round(statistics.median(o / b for o, b in zip(runs["ledger"], runs[name])), 3)
+            name: round(per_pair(runs["ledger"], runs[name]), 3)
             for name in trees
             if name != "ledger"
         }
