@@ -118,7 +118,7 @@ def measure(ds: Any, workdir: Path, key_dir: Path, args: argparse.Namespace) -> 
     with ExitStack() as stack:
         for name, (cmd, path) in servers.items():
             proc = stack.enter_context(
-                process(cmd, {**env, "PYTHONPATH": path}, Path(path), bases[name], name)
+                process(cmd, {**env, "PYTHONPATH": path}, workdir, bases[name], name)
             )
             pids[name] = proc.pid
         tokens = {}
