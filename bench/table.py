@@ -195,12 +195,14 @@ Why the missed targets are missed, and what would close them:
   revocation (one query), the youth (cache plus a freshness query), and writes and commits an
   access event before it answers; the bare endpoint does none of it. Since issue 16's work (see
   `bench/README.md`, "The HTTP check: what changed") a check makes two thread-pool hops instead
-  of six, and on PostgreSQL the access event's log, audit, party and Merkle-node rows go in one
-  statement; `bench/http_ratio.py` measured 0.18 → 0.22 (SQLite) and 0.16 → 0.22 (PostgreSQL)
-  against the commit before that work, in the same runs. The server's CPU time per check is
-  still about four times the bare endpoint's (about 3.6 against 0.9 ms on SQLite, on this
-  machine): the event store's save path (the mapper, the insert, the group commit's hand-over)
-  and FastAPI's request path with the ledger's middleware and dependencies, all under one GIL.
+  of six, and on PostgreSQL the revocation read is one round trip instead of three and the
+  access event's log, audit, party and Merkle-node rows go in one statement: `bench/http_ratio.py`
+  measured ledger ÷ bare 0.18 → 0.31 on SQLite and 0.15 → 0.21 on PostgreSQL against the commit
+  before that work, in the same run (1.33× and 1.44× the rate). The server's CPU time per check
+  is still about four times the bare endpoint's (3.4 against 0.9 ms on SQLite, 3.7 against 0.9
+  on PostgreSQL, on this machine): the event store's save path (the mapper, the insert, the
+  group commit's hand-over) and FastAPI's request path with the ledger's middleware and
+  dependencies, all under one GIL.
   uvicorn with httptools and uvloop lowered the bare endpoint's CPU per request (0.82 → 0.63
   ms) and not the ledger's, so the ratio fell; not adopted. What would close more: the token's
   revocation read in the handler's own thread (one hop less, but a revoked token would then be
