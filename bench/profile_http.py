@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="sample only the thread holding the GIL: where the Python CPU time goes",
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     key_dir = workdir / "keys"
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         spy = [
             str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(server.pid),
             "--duration", str(args.seconds), "--rate", str(args.rate), "--format", "raw",
-            "--nonblocking", "--threads", "-o", str(raw),
+            "--nonblocking", "--threads", "-o", str(raw), *(["--gil"] if args.gil else []),
         ]  # fmt: skip
         sampler = threading.Thread(target=subprocess.run, args=(spy,), kwargs={"check": True})
         sampler.start()

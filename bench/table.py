@@ -193,18 +193,24 @@ Why the missed targets are missed, and what would close them:
   past moment as known at any moment. To be 3× faster on "now" questions the ledger would have to
   keep such a current scope per youth and version, as the SQL table does; not done. Cedar's own
   figure includes converting the request for the Rust engine on each call (not profiled).
-- **HTTP against the bare endpoint (target 60%).** Per check the ledger reads the token and its
+- **HTTP against the bare endpoint (target 60%).** Per check the ledger reads the token's
   revocation (one query), the youth (cache plus a freshness query), and writes and commits an
-  access event; the bare endpoint does none of it. `bench/profile_http.py` (py-spy over every
-  thread, SQLite, 16 connections, two runs of 15 and 20 s on the loaded machine, so the shares
-  are rough): 35–40% of the busy samples in the access event's save and commit (SQLite
-  `execute` 17–21%, `commit` 12–13%), 35–38% in uvicorn, h11 and asyncio, 9–12% reading the
-  youth, 5–7% authentication, 2–3% JSON encoding, under 1% the decision. A traced check on a
-  cached youth runs eleven statements: the freshness query, then BEGIN, the event, the end of
-  the log, the log row, the audit row, its parties, a Merkle node read and one or two node
-  inserts, and the commit. Closing the gap needs fewer statements per access event or the event
-  taken off the request's path, which the audit guarantee (every read logged before it is
-  answered) does not allow. No speed-up of the check path has been made on these figures yet.
+  access event before it answers; the bare endpoint does none of it. Since issue 16's work (see
+  `bench/README.md`, "The HTTP check: what changed") a check makes two thread-pool hops instead
+  of six, and on PostgreSQL the revocation read is one round trip instead of three and the
+  access event's log, audit, party and Merkle-node rows go in one statement: `bench/http_ratio.py`
+  measured ledger ÷ bare 0.18 → 0.31 on SQLite and 0.15 → 0.21 on PostgreSQL against the commit
+  before that work, in the same run (1.33× and 1.44× the rate). The server's CPU time per check
+  is still about four times the bare endpoint's (3.4 against 0.9 ms on SQLite, 3.7 against 0.9
+  on PostgreSQL, on this machine): the event store's save path (the mapper, the insert, the
+  group commit's hand-over) and FastAPI's request path with the ledger's middleware and
+  dependencies, all under one GIL.
+  uvicorn with httptools and uvloop lowered the bare endpoint's CPU per request (0.82 → 0.63
+  ms) and not the ledger's, so the ratio fell; not adopted. What would close more: the token's
+  revocation read in the handler's own thread (one hop less, but a revoked token would then be
+  refused after its body is validated, not before), or access events written by a path that
+  bypasses the event store's generic save; the audit guarantee (every read committed before it
+  is answered) keeps the commit on the request's path.
 - **Recording against single-row insert+commit (target 50%).** A consent or disclosure is one
   transaction too, but it writes the event, the log row with its leaf hash, the audit index and
   its parties, the Merkle nodes and a lookup, after reading the youth and its data key; on

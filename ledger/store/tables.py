@@ -103,6 +103,9 @@ def stream_text(originator_id: object) -> str:
     return hex_ if isinstance(hex_, str) else str(originator_id)
 
 
+INSERT_CHUNK_ROWS = 500  # rows of one multi-row INSERT: 500 x 8 columns stays under SQLite's limit
+PG_MAX_PARAMS = 60_000  # under PostgreSQL's 65,535 parameters of one statement
+
 Restamp = Callable[[StoredEvent, datetime], StoredEvent]
 
 
@@ -152,6 +155,9 @@ class Tables:
             raise ValueError(msg)
         size, floor = self._end_of_log(cur)
         leaf_hashes = []
+        log_rows: list[tuple[Any, ...]] = []
+        audit_rows: list[tuple[Any, ...]] = []
+        party_rows: list[tuple[Any, ...]] = []
         for offset, (event, entry) in enumerate(zip(stored_events, entries, strict=True)):
             position = size + offset
             stored, meta = event, entry
@@ -160,32 +166,35 @@ class Tables:
                 if restamped is not None:
                     restamped.append(stored)
             floor = max(floor, meta.recorded_at)
+            stream = stream_text(stored.originator_id)
             leaf = leaf_bytes(
-                stream_text(stored.originator_id),
-                stored.originator_version,
-                stored.topic,
-                meta.recorded_at,
-                stored.state,
+                stream, stored.originator_version, stored.topic, meta.recorded_at, stored.state
             )
             leaf_hash = hash_leaf(leaf)
             leaf_hashes.append(leaf_hash)
-            stream = stream_text(stored.originator_id)
-            cur.execute(
-                self.q("INSERT INTO {p}ledger_log VALUES (?, ?, ?, ?, ?, ?)"),
-                (
-                    position,
-                    stream,
-                    stored.originator_version,
-                    stored.topic,
-                    meta.recorded_at,
-                    leaf_hash,
-                ),
+            log_rows.append(
+                (position, stream, stored.originator_version, stored.topic, meta.recorded_at,
+                 leaf_hash)
+            )  # fmt: skip
+            audit_rows.append(_audit_row(position, meta))
+            party_rows.extend((party, position) for party in meta.parties)
+        node_rows = [
+            (level, idx, digest)
+            for (level, idx), digest in nodes_to_append_many(
+                size, leaf_hashes, _NodeReader(self, cur)
             )
-            self._index(cur, position, meta)
-        for (level, idx), digest in nodes_to_append_many(size, leaf_hashes, _NodeReader(self, cur)):
-            cur.execute(
-                self.q("INSERT INTO {p}ledger_nodes VALUES (?, ?, ?)"), (level, idx, digest)
-            )
+        ]
+        # The rows of the four tables in as few statements as the dialect allows: on PostgreSQL,
+        # where each statement is a round trip, one (data-modifying CTEs); on SQLite one a table.
+        self._insert_rows(
+            cur,
+            [
+                ("ledger_log", 6, log_rows),
+                ("ledger_audit", 8, audit_rows),
+                ("ledger_audit_parties", 2, party_rows),
+                ("ledger_nodes", 3, node_rows),
+            ],
+        )
         for key in unlookups:
             cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
         for key, youth_id in lookups:
@@ -231,23 +240,47 @@ class Tables:
         return fresh, dataclasses.replace(meta, recorded_at=floor)
 
     def _index(self, cur: Any, position: int, meta: EntryMeta) -> None:
-        cur.execute(
-            self.q("INSERT INTO {p}ledger_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-            (
-                position,
-                meta.type,
-                meta.recorded_at,
-                meta.occurred_at,
-                meta.actor_id,
-                meta.agency_id,
-                meta.youth_id,
-                " ".join(meta.parties),
-            ),
+        self._insert_rows(
+            cur,
+            [
+                ("ledger_audit", 8, [_audit_row(position, meta)]),
+                ("ledger_audit_parties", 2, [(party, position) for party in meta.parties]),
+            ],
         )
-        for party in meta.parties:
-            cur.execute(
-                self.q("INSERT INTO {p}ledger_audit_parties VALUES (?, ?)"), (party, position)
-            )
+
+    def _insert_rows(
+        self, cur: Any, tables: Sequence[tuple[str, int, Sequence[tuple[Any, ...]]]]
+    ) -> None:
+        """Multi-row INSERTs of the given rows (table, columns, rows), in chunks that stay under
+        the drivers' limits on parameters (SQLite's 32,766; PostgreSQL's 65,535)."""
+        parts: list[tuple[str, list[Any]]] = []
+        for table, width, rows in tables:
+            for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+                chunk = rows[start : start + INSERT_CHUNK_ROWS]
+                one = "(" + ", ".join("?" * width) + ")"
+                values = ", ".join(one for _ in chunk)
+                parts.append(
+                    (f"INSERT INTO {{p}}{table} VALUES {values}", [v for r in chunk for v in r])
+                )
+        if self.dialect is POSTGRES and len(parts) > 1:
+            # One round trip: every INSERT but the last as a data-modifying CTE (PostgreSQL runs
+            # each exactly once, whether or not the main statement reads it). A batch too large
+            # for one statement's parameters goes in groups.
+            group: list[tuple[str, list[Any]]] = []
+            count = 0
+            for part in [*parts, ("", [])]:
+                if part[0] and count + len(part[1]) <= PG_MAX_PARAMS:
+                    group.append(part)
+                    count += len(part[1])
+                    continue
+                *ctes, last = group
+                head = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(ctes))
+                statement = (f"WITH {head} " if ctes else "") + last[0]
+                cur.execute(self.q(statement), [v for _, params in group for v in params])
+                group, count = ([part], len(part[1])) if part[0] else ([], 0)
+            return
+        for statement, params in parts:
+            cur.execute(self.q(statement), params)
 
     def _insert_unique(self, cur: Any, statement: str, params: tuple[Any, ...]) -> None:
         # The event store maps its own driver errors; ours must become the same IntegrityError,
@@ -459,6 +492,19 @@ class Tables:
             self.q("DELETE FROM {p}ledger_lookup WHERE youth_id = ? AND key LIKE ?"),
             (youth_id, prefix + "%"),
         )
+
+
+def _audit_row(position: int, meta: EntryMeta) -> tuple[Any, ...]:
+    return (
+        position,
+        meta.type,
+        meta.recorded_at,
+        meta.occurred_at,
+        meta.actor_id,
+        meta.agency_id,
+        meta.youth_id,
+        " ".join(meta.parties),
+    )
 
 
 class _NodeReader:

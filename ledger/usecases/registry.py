@@ -65,7 +65,7 @@ class RegistryUseCases(LedgerCore):
         if not isinstance(found, Token) or not found.valid(self.now()):
             raise Unauthenticated("the token has expired")
         # One indexed read per request, so that a revocation holds on every worker at once.
-        if self.database.read(self.database.tables.lookup, revoked_key(found.id)) is not None:
+        if self.database.read_one(self.database.tables.lookup, revoked_key(found.id)) is not None:
             raise Unauthenticated("the token has been revoked")
         return found.holder
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.agency import Access
 from ledger.checkpoint import (
     Checkpoint,
     sign_checkpoint,
@@ -32,7 +33,7 @@ from ledger.merkle import (
 )
 from ledger.service import Ledger
 from ledger.store.integrity_sql import EntryRow, IntegritySql
-from ledger.store.tables import leaf_bytes
+from ledger.store.tables import INSERT_CHUNK_ROWS, leaf_bytes
 from ledger.timeutil import iso
 from tests.conftest import ADMIN, Clock, StoreUnderTest, as_actor
 
@@ -318,6 +319,35 @@ def test_verify_passes_whatever_the_chunk_size(history: History) -> None:
         report = service_for(history.ledger, history.clock, chunk_size=chunk_size).verify()
         assert report.ok, (chunk_size, report.problem)
         assert report.checkpoints_checked == 2
+
+
+def test_a_save_of_more_rows_than_one_insert_takes_keeps_positions_dense_and_verifies(
+    history: History,
+) -> None:
+    # Tables.append writes a save's log, audit, party and node rows in multi-row INSERTs of at
+    # most INSERT_CHUNK_ROWS rows (on PostgreSQL together in one statement): a larger save is
+    # split, and its rows must be the ones a save per event would have written.
+    before = tree_size(history.ledger)
+    count = 2 * INSERT_CHUNK_ROWS + 7
+    reads = [
+        Access.log(
+            actor=STAFF.actor,
+            action="decision_check",
+            youth_id=None,
+            details={"n": i},
+            now=history.ledger.now(),
+        )
+        for i in range(count)
+    ]
+    history.ledger.save(*reads)
+    assert tree_size(history.ledger) == before + count
+    positions = history.ledger.positions(reads[-1].id)
+    assert positions == {1: before + count - 1}
+    report = history.integrity.verify()
+    assert report.ok, report.problem
+    assert report.tree_size == before + count
+    assert history.integrity.checkpoint()["tree_size"] == before + count
+    assert service_for(history.ledger, history.clock, chunk_size=333).verify().ok
 
 
 # -- tampering, caught by verify() ------------------------------------------------------------
