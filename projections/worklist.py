@@ -3,7 +3,8 @@ of the youth's cases), what needs doing now. Consents waiting for a signature an
 for; consents whose validity ends within 30 days; consents resting on the guardians that lapse
 within 60 days because the youth turns 18 (FB 6 kap. 2 §: custody ends at 18); the SIG alerts of
 the open cases (seed 004, "Avsluta"); refused attempts, disclosures documented afterwards and
-attempts to register the youth again in the last week. Each line names its youth.
+attempts to register the youth again in the last week; youths whose records are due for disposal.
+Each line names its youth.
 
 Who sees it: a coordinator (the door of youth.write), and of each youth only what youth.read
 lets their agency read (ledger/access.py); the read is logged for every youth it shows."""
@@ -25,7 +26,7 @@ from ledger.youth import Youth
 EXPIRING_DAYS = 30
 TURNING_18_DAYS = 60
 RECENT_DAYS = 7
-SECTIONS = ("pending", "expiring", "turning18", "alerts", "attempts")
+SECTIONS = ("pending", "expiring", "turning18", "alerts", "attempts", "disposal")
 
 
 def worklist(ledger: Ledger, request: Request) -> dict[str, Any]:
@@ -97,6 +98,13 @@ def _youth_lines(
                     "at": iso(d.fact.recorded_at),
                 }
             )
+    # Issue 14: records due for disposal under their agency kind's retention rule
+    # (ledger/retention.py; GET /v1/retention/due lists the same youths).
+    disposal = ledger.disposal_of(youth)
+    if disposal.due(now.date()):
+        out["disposal"].append(
+            {**who, **disposal.to_json(), "at": disposal.to_json()["disposal_date"]}
+        )
     for fact in youth.registration_attempts:
         if fact.recorded_at >= since:
             out["attempts"].append(

@@ -15,6 +15,7 @@ from api.web.core import Form, Page, WebRoute, field_errors, page_of, posted, re
 from api.web.forms import instant, local_input
 from api.web.youths import agency_options, labels
 from ledger.errors import Conflict, Invalid
+from projections.receipt import consent_receipt
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 SCOPE_PARTS = ("agencies", "categories", "purposes", "situations")
@@ -210,6 +211,15 @@ async def sign(consent_id: str, request: Request) -> Response:
         else:
             return redirect(f"/consents/{consent_id}")
     return _consent_view(page, consent_id, values=form.values(), errors=errors, status=422)
+
+
+@router.get("/consents/{consent_id}/receipt")
+def receipt_page(consent_id: str, request: Request) -> Response:
+    """The person's receipt (issue 17), printable, reached from the consent's page: the same use
+    case as GET /v1/consents/{id}/receipt."""
+    page = page_of(request)
+    body = consent_receipt(page.ledger, request.app.state.integrity, page.ctx, consent_id)
+    return page.render("consent_receipt.html", r=body, printable=True)
 
 
 @router.get("/consents/{consent_id}/{action}")

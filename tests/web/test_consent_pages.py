@@ -329,3 +329,20 @@ def test_an_auditor_reads_the_overview_review_and_integrity_but_has_no_worklist(
     assert ida.get(f"/integrity?youth_id={youth_id}").status_code == 200
     assert ida.get("/worklist").status_code == 403
     assert ida.get(f"/youths/{youth_id}/consents/new").status_code == 403
+
+
+def test_the_consents_page_leads_to_the_persons_receipt(people: Api) -> None:
+    """Issue 17: the receipt is "reachable from the consent's page"; a printable page the person
+    can keep, from the same use case as GET /v1/consents/{id}/receipt."""
+    anna = browser(people, "anna")
+    youth_id = register(anna)
+    guardian(anna, youth_id, "Maria Andersson", custody="sole")
+    (maria,) = guardian_ids(people, youth_id)
+    consent_id = record_consent(anna, youth_id, maria)
+    assert f'href="/consents/{consent_id}/receipt"' in anna.last.text
+    r = anna.get(f"/consents/{consent_id}/receipt")
+    assert r.status_code == 200, r.text
+    assert "Kvitto på ditt samtycke" in r.text and consent_id in r.text
+    assert r.headers["cache-control"] == "no-store"
+    lars = browser(people, "lars")
+    assert lars.get(f"/consents/{consent_id}/receipt").status_code == 403

@@ -98,3 +98,25 @@ def test_each_section_of_the_worklist(people: Api) -> None:
 def test_the_worklist_is_the_coordinators(people: Api) -> None:
     lars = browser(people, "lars")
     assert lars.get("/worklist").status_code == 403
+
+
+def test_records_due_for_disposal_are_a_line_of_the_worklist(people: Api) -> None:
+    """Issue 14: "`GET /v1/retention/due` and a worklist line list youths whose records are due"
+    (social services: five years after the case closed, ledger/data/retention.json)."""
+    api = people
+    kim = api.youth("20120315", "Kim Andersson")
+    case = api.post(
+        "/v1/cases", {"youth_id": kim, "form": "SSPF", "agencies": ["soc-orebro"]}, "anna"
+    ).json()["id"]
+    closed = api.post(
+        f"/v1/cases/{case}/close", {"reason": "Klart", "reason_code": "goals_met"}, "anna"
+    )
+    assert closed.status_code == 200, closed.text
+    assert "Kim Andersson" not in browser(api, "anna").get("/worklist").text
+    api.clock.advance(days=5 * 366)
+    api.token("anna-2031", "soc-orebro", "coordinator")  # the first tokens have expired by now
+    page = browser(api, "anna-2031").get("/worklist").text
+    start = page.index('id="wl-disposal"')
+    due = page[start:]
+    assert "Kim Andersson" in due and "ska gallras från 2031-03-02" in due
+    assert f'href="/youths/{kim}"' in due
