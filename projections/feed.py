@@ -27,6 +27,7 @@ from ledger.scope import Scope
 from ledger.service import Ledger
 from ledger.store.tables import AuditRow
 from ledger.timeutil import iso, stamp, unstamp
+from ledger.usecases.youths import sig_alerts
 from ledger.youth import Case, Youth
 
 MAX_LIMIT = 1000
@@ -315,24 +316,7 @@ class _Reader:
             basis = self.ledger.police_basis(youth, case, at=at, known_at=at, states=states)
         except LedgerError:
             return {}
-        if basis.never_held:
-            return {
-                f"{case.case_id}.none": {
-                    "code": "SIG_WITHOUT_POLICE_CONSENT",
-                    "consent_id": None,
-                    "cause": None,
-                    "since": iso(case.opened.effective_at),
-                }
-            }
-        return {
-            f"{case.case_id}.{lost.consent_id}": {
-                "code": "SIG_POLICE_CONSENT_REVOKED",
-                "consent_id": lost.consent_id,
-                "cause": lost.cause,
-                "since": iso(lost.since),
-            }
-            for lost in basis.lost
-        }
+        return {f"{case.case_id}.{a['consent_id'] or 'none'}": a for a in sig_alerts(case, basis)}
 
     @staticmethod
     def _alert_item(

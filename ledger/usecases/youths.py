@@ -42,6 +42,38 @@ def registration_alert(fact: Fact) -> dict[str, Any]:
     }
 
 
+def sig_alerts(case: Case, basis: PoliceBasis) -> list[dict[str, Any]]:
+    """The alerts of an open SIG case standing on `basis`, as GET /v1/cases and the feed show
+    them: SIG_WITHOUT_POLICE_CONSENT until a consent holds, then SIG_POLICE_CONSENT_REVOKED for
+    each consent whose social services ↔ police cover has gone (seed 004, "Avsluta")."""
+    if basis.never_held:
+        return [
+            {
+                "code": "SIG_WITHOUT_POLICE_CONSENT",
+                "message": (
+                    "No active consent covers social services and police: SIG may not be "
+                    "granted without one (seed 004)."
+                ),
+                "since": iso(case.opened.effective_at),
+                "consent_id": None,
+                "cause": None,
+            }
+        ]
+    return [
+        {
+            "code": "SIG_POLICE_CONSENT_REVOKED",
+            "message": (
+                f"The consent covering social services and police {LOST_SAYS[lost.cause]}: "
+                "the SIG intervention must end (Avsluta)."
+            ),
+            "since": iso(lost.since),
+            "consent_id": lost.consent_id,
+            "cause": lost.cause,
+        }
+        for lost in basis.lost
+    ]
+
+
 class YouthUseCases(RegistryUseCases):
     retention: RetentionRules = DEFAULT_RETENTION  # LEDGER_RETENTION_FILE (issue 14)
 
@@ -334,31 +366,7 @@ class YouthUseCases(RegistryUseCases):
         SIG_POLICE_CONSENT_REVOKED until it is closed."""
         if case.form != "SIG" or case.closed_at(now, now):
             return []
-        basis = self.police_basis(youth, case, at=now, known_at=now)
-        if basis.never_held:
-            return [
-                {
-                    "code": "SIG_WITHOUT_POLICE_CONSENT",
-                    "message": (
-                        "No active consent covers social services and police: SIG may not be "
-                        "granted without one (seed 004)."
-                    ),
-                    "since": iso(case.opened.effective_at),
-                }
-            ]
-        return [
-            {
-                "code": "SIG_POLICE_CONSENT_REVOKED",
-                "message": (
-                    f"The consent covering social services and police {LOST_SAYS[lost.cause]}: "
-                    "the SIG intervention must end (Avsluta)."
-                ),
-                "since": iso(lost.since),
-                "consent_id": lost.consent_id,
-                "cause": lost.cause,
-            }
-            for lost in basis.lost
-        ]
+        return sig_alerts(case, self.police_basis(youth, case, at=now, known_at=now))
 
     def police_basis(
         self,
