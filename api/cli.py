@@ -274,7 +274,7 @@ def run_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_keys(settings: Settings, args: argparse.Namespace) -> int:
     keys = KeyDirectory(settings.key_dir)
-    env = settings.env or {}
+    env = settings.key_env()
     if args.keys_command == "rotate":
         retired, current = keys.rotate_signing_key(env)
         print(f"retired {retired}", file=sys.stderr)

@@ -49,7 +49,7 @@ def build_ledger(
     settings: Settings, clock: Callable[[], datetime], *, create_tables: bool = True
 ) -> Ledger:
     keys = KeyDirectory(settings.key_dir)
-    env = settings.env or {}
+    env = settings.key_env()
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def build_ledger(
 
 def build_integrity(settings: Settings, ledger: Ledger) -> IntegrityService:
     keys = KeyDirectory(settings.key_dir)
-    env = settings.env or {}
+    env = settings.key_env()
     key_name, private_key = keys.signing_key(env)
     return IntegrityService(
         ledger.database,
