@@ -245,7 +245,7 @@ def run_backup(settings: Settings, args: argparse.Namespace) -> int:
 
     before = _latest_checkpoint(settings)
     try:
-        backup(settings.database_url, args.file)
+        backup(settings.database_url, args.file, pg_bin=settings.pg_bin)
     except BackupError as e:
         print(f"ledger backup: {e}", file=sys.stderr)
         return 2
@@ -262,7 +262,7 @@ def run_restore(settings: Settings, args: argparse.Namespace) -> int:
     from ledger.store.backup import BackupError, restore
 
     try:
-        restore(settings.database_url, args.file, force=args.force)
+        restore(settings.database_url, args.file, force=args.force, pg_bin=settings.pg_bin)
     except BackupError as e:
         print(f"ledger restore: {e}", file=sys.stderr)
         return 2

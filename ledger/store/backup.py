@@ -22,8 +22,9 @@ class BackupError(Exception):
     pass
 
 
-def backup(url: str, target: Path) -> None:
-    """Write a copy of the store named by `url` to `target` (refusing to overwrite a file)."""
+def backup(url: str, target: Path, *, pg_bin: Path | None = None) -> None:
+    """Write a copy of the store named by `url` to `target` (refusing to overwrite a file).
+    `pg_bin`: the directory of pg_dump (LEDGER_PG_BIN), if it is not found by itself."""
     env = store_env(url)
     if target.exists():
         raise BackupError(f"{target} exists already: give a new file")
@@ -41,13 +42,15 @@ def backup(url: str, target: Path) -> None:
         "pg_dump",
         ["--format=custom", "--schema", env["POSTGRES_SCHEMA"], "--file", str(partial)],
         env,
+        pg_bin,
     )
     partial.rename(target)
 
 
-def restore(url: str, source: Path, *, force: bool = False) -> None:
+def restore(url: str, source: Path, *, force: bool = False, pg_bin: Path | None = None) -> None:
     """Put a backup back into the store named by `url`. A store that holds a ledger already is
-    replaced only with `force`. No server may run on the store meanwhile."""
+    replaced only with `force`. No server may run on the store meanwhile. `pg_bin`: the
+    directory of pg_restore (LEDGER_PG_BIN), if it is not found by itself."""
     env = store_env(url)
     if not source.is_file():
         raise BackupError(f"{source}: no such backup file")
@@ -62,7 +65,7 @@ def restore(url: str, source: Path, *, force: bool = False) -> None:
                 src.backup(dst)
         return
     schema = env["POSTGRES_SCHEMA"]
-    listing = _run("pg_restore", ["--list", str(source)], env)
+    listing = _run("pg_restore", ["--list", str(source)], env, pg_bin)
     if schema != "public" and f" SCHEMA - {schema} " not in listing:
         raise BackupError(f"{source} is not a backup of schema {schema} (LEDGER_DATABASE_URL)")
     replace = _schema_has_tables(env)
@@ -75,6 +78,7 @@ def restore(url: str, source: Path, *, force: bool = False) -> None:
         "pg_restore",
         ["--no-owner", "--exit-on-error", *clean, "--dbname", env["POSTGRES_DBNAME"], str(source)],
         env,
+        pg_bin,
     )
 
 
@@ -100,10 +104,9 @@ def _check_sqlite_backup(conn: sqlite3.Connection, path: Path) -> None:
         raise BackupError(f"{path} is not a backup of the ledger (no ledger_log table)")
 
 
-def _pg_tool(name: str) -> str:
-    override = os.environ.get("LEDGER_PG_BIN")
-    if override:
-        return str(Path(override) / name)
+def _pg_tool(name: str, pg_bin: Path | None) -> str:
+    if pg_bin is not None:
+        return str(pg_bin / name)
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if found:
         return found[-1]
@@ -126,9 +129,13 @@ def _pg_env(env: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def _run(tool: str, args: list[str], env: Mapping[str, str]) -> str:
+def _run(tool: str, args: list[str], env: Mapping[str, str], pg_bin: Path | None) -> str:
     done = subprocess.run(
-        [_pg_tool(tool), *args], env=_pg_env(env), capture_output=True, text=True, check=False
+        [_pg_tool(tool, pg_bin), *args],
+        env=_pg_env(env),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         # pg_dump's messages name objects, not rows: safe to show to the operator
