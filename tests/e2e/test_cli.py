@@ -580,3 +580,28 @@ def test_a_malformed_master_key_in_the_environment_exits_2_with_a_message_and_no
     assert result.returncode == 2
     assert "LEDGER_MASTER_KEY" in result.stderr
     no_traceback(result)
+
+
+@pytest.mark.parametrize(
+    ("line", "variable"),
+    [
+        ("LEDGER_ADMIN_TOKEN=short-but-not-a-secret", "LEDGER_ADMIN_TOKEN"),
+        ("LEDGER_LOG_FORMAT=xml", "LEDGER_LOG_FORMAT"),
+        ("LEDGER_TOKEN_LIFETIME_DAYS=forever", "LEDGER_TOKEN_LIFETIME_DAYS"),
+    ],
+)
+def test_a_bad_value_in_the_env_file_exits_2_with_one_line_naming_the_variable(
+    cli: Cli, line: str, variable: str
+) -> None:
+    (cli.home / ".env").write_text(f"{line}\n", "utf-8")
+    result = cli.run("verify")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(f"ledger verify: {variable} must be")
+    assert line.partition("=")[2] not in result.stderr
+    no_traceback(result)
+
+
+def test_the_environment_overrides_the_env_file_for_the_cli(cli: Cli) -> None:
+    (cli.home / ".env").write_text("LEDGER_LOG_FORMAT=xml\n", "utf-8")
+    assert cli.run("verify", LEDGER_LOG_FORMAT="text").returncode == 0
