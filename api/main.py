@@ -60,6 +60,7 @@ def build_ledger(
         policy=load_policy(settings.policy_file),
         catalogue=load_catalogue(settings.catalogue_file),
         create_tables=create_tables,
+        cache_events=settings.cache_events,
     )
     ledger.token_lifetime = settings.token_lifetime
     ledger.retention = load_retention(settings.retention_file)

@@ -70,6 +70,12 @@ class Metrics:
         self.pool_waiting = Gauge(
             "ledger_db_pool_waiting", "Requests waiting for a database connection.", registry=r
         )
+        self.cache = Gauge(
+            "ledger_aggregate_cache",
+            "The aggregate cache of this process: events held, their bound, aggregates held.",
+            ["what"],
+            registry=r,
+        )
 
     def count(self, method: str, path: str, status: int, seconds: float | None = None) -> None:
         self.requests.labels(method, path, str(status)).inc()
@@ -104,6 +110,10 @@ class Metrics:
             self.store_trips.set(ledger.database.breaker_trips)
         except Exception:  # a pool closed or of another kind: leave the last figures
             pass
+        cache = ledger.repository.cache
+        self.cache.labels("events").set(cache.events)
+        self.cache.labels("max_events").set(cache.max_events)
+        self.cache.labels("aggregates").set(len(cache))
         return generate_latest(self.registry)
 
 

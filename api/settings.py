@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from ledger.cache import DEFAULT_CACHE_EVENTS
 from ledger.keys import (
     DEFAULT_SIGNING_KEY_NAME,
     ENV_MASTER_KEY,
@@ -71,6 +72,8 @@ class Settings(BaseSettings):
     retired_checkpoint_keys: str | None = Field(None, alias="LEDGER_RETIRED_CHECKPOINT_KEYS")
     # Where pg_dump and pg_restore are (ledger backup / restore), if not found by themselves.
     pg_bin: Path | None = Field(None, alias="LEDGER_PG_BIN")
+    # How many events the youths' aggregates held in memory may add up to (ledger/cache.py)
+    cache_events: int = Field(DEFAULT_CACHE_EVENTS, alias="LEDGER_CACHE_EVENTS", ge=1)
 
     @classmethod
     def from_env(
@@ -163,6 +166,7 @@ _MESSAGES = {
     "log_format": "must be text or json",
     "checkpoint_interval": "must be a positive number of seconds",
     "token_lifetime": "must be a positive number of days",
+    "cache_events": "must be a whole number of events, at least 1",
     "master_key": "must not be empty (unset it to use master.key in the key directory)",
     "signing_key_file": "must not be empty (unset it to use the key directory's signing key)",
     "checkpoint_key_name": f"must not be empty (unset it for {DEFAULT_SIGNING_KEY_NAME})",

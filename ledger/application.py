@@ -15,12 +15,13 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 
 from ledger.actor import Actor
 from ledger.agency import Access
+from ledger.cache import DEFAULT_CACHE_EVENTS, EventBoundedCache
 from ledger.catalogue import Catalogue, load_catalogue
 from ledger.crypto import derive_key, lookup_token, open_sealed, seal
 from ledger.entries import entry_meta
@@ -92,12 +93,13 @@ class LedgerCore(Application[UUID]):
         master_key: bytes,
         policy: ConsentPolicy = DEFAULT_POLICY,
         catalogue: Catalogue | None = None,
+        cache_events: int = DEFAULT_CACHE_EVENTS,
     ) -> None:
         self.clock = clock
+        self.cache_events = cache_events
         self.policy = policy
         self.catalogue = catalogue or load_catalogue()
-        base = {"AGGREGATE_CACHE_MAXSIZE": "20000"}
-        super().__init__({**base, **(env or {})})
+        super().__init__(env)
         self.database = Database(self.recorder)
         self.keyring = SqlKeyring(self.database, master_key, lambda: iso(self.clock()))
         self.lookup_key = derive_key(master_key, "lookup-hmac")
@@ -111,6 +113,13 @@ class LedgerCore(Application[UUID]):
         self._access_log = GroupCommit[Access](lambda batch: self.save(*batch))
 
     # -- infrastructure ----------------------------------------------------------------------
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository with a cache bounded by the events it holds (ledger/cache.py),
+        not by how many aggregates: a youth's stream may be a handful of events or thousands."""
+        repository = super().construct_repository()
+        repository.cache = EventBoundedCache(self.cache_events)
+        return repository
+
     def construct_mapper(self) -> Mapper[UUID]:
         transcoder = self.construct_transcoder()
         return SealingMapper(transcoder=transcoder)

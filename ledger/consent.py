@@ -234,12 +234,14 @@ def fold(
     birth_date: date,
     guardians: Sequence[Guardian],
     policy: ConsentPolicy,
+    memo: FoldMemo | None = None,
 ) -> ConsentState | None:
     """The consent at `at` as known at `known_at`; None if the ledger did not know it yet.
 
     The result depends on (at, known_at) only through which facts are in effect and which
-    guardians were current when it was obtained, so it is memoised on exactly that: repeated
-    checks at "now" reuse it until a new event changes the signature."""
+    guardians were current when it was obtained, so it is memoised on exactly that in `memo`,
+    the youth's own (Youth.folds): repeated checks at "now" reuse it until a new event changes
+    the signature, and it leaves memory with the youth's aggregate when the cache evicts that."""
     known = [f for f in facts if f.recorded_at <= known_at]
     if not known or known[0].kind != GRANTED:
         return None
@@ -258,28 +260,25 @@ def fold(
         None,  # the versions in effect above, the current guardians below
         *(x for g in current for x in (g.guardian_id, g.custody)),
     )
-    # Memoised per consent, a few signatures each: every write gives the youth a fresh copy of
-    # its facts (new ids, so new signatures for all its consents), and one flat table kept the
-    # superseded states, each pinning its facts, until it held 100,000 of them (the soak in
-    # tests/faults saw the memory grow by a third in three minutes).
-    states = _FOLDS.get(consent_id)
+    # A few signatures per consent: erasure gives the youth fresh facts (new ids, so new
+    # signatures), and a process-wide table outlived the youths it held: the soak in tests/faults
+    # saw it keep evicted youths' facts until memory had grown by a third.
+    states = memo.get(consent_id) if memo is not None else None
     cached = states.get(signature) if states is not None else None
     if cached is None:
         custody = tuple((g.guardian_id, g.custody) for g in current)
         cached = _fold(consent_id, known, at, birth_date, custody, policy)
-        if states is None:
-            if len(_FOLDS) >= _FOLD_CACHE_SIZE:
-                _FOLDS.clear()  # a crude bound; the working set refills it at once
-            states = _FOLDS.setdefault(consent_id, {})
-        elif len(states) >= _FOLDS_PER_CONSENT:
-            states.clear()  # mostly superseded copies; the current one comes back at once
-        states[signature] = cached
+        if memo is not None:
+            if states is None:
+                states = memo.setdefault(consent_id, {})
+            elif len(states) >= _FOLDS_PER_CONSENT:
+                states.clear()  # mostly superseded states; the current one comes back at once
+            states[signature] = cached
     return cached
 
 
-_FOLD_CACHE_SIZE = 50_000  # consents
 _FOLDS_PER_CONSENT = 2  # signatures of one consent: the view now, and one other
-_FOLDS: dict[str, dict[tuple[object, ...], ConsentState]] = {}
+FoldMemo = dict[str, dict[tuple[object, ...], ConsentState]]  # by consent id, then signature
 
 
 def _fold(

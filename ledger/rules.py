@@ -148,6 +148,7 @@ def consents_as_of(
     history: History, *, at: datetime, known_at: datetime, policy: ConsentPolicy
 ) -> list[ConsentState]:
     guardians = list(history.guardians.values())
+    memo = getattr(history, "folds", None)  # a Youth's memo of folded states (consent.fold)
     states = (
         fold(
             consent_id,
@@ -157,6 +158,7 @@ def consents_as_of(
             birth_date=history.birth_date,
             guardians=guardians,
             policy=policy,
+            memo=memo,
         )
         for consent_id, facts in history.consents.items()
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from datetime import datetime
 
+from ledger.cache import DEFAULT_CACHE_EVENTS
 from ledger.catalogue import Catalogue
 from ledger.policy import DEFAULT_POLICY, ConsentPolicy
 from ledger.store.database import postgres_setup, store_env
@@ -43,13 +44,21 @@ def open_ledger(
     catalogue: Catalogue | None = None,
     create_tables: bool = True,
     extra_env: Mapping[str, str] | None = None,
+    cache_events: int = DEFAULT_CACHE_EVENTS,
 ) -> Ledger:
     env = store_env(url)
     env["CREATE_TABLE"] = "y" if create_tables else "n"
     env.update(extra_env or {})
     postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
     with postgres_setup(env) if create_tables and postgres else nullcontext():
-        return Ledger(env, clock=clock, master_key=master_key, policy=policy, catalogue=catalogue)
+        return Ledger(
+            env,
+            clock=clock,
+            master_key=master_key,
+            policy=policy,
+            catalogue=catalogue,
+            cache_events=cache_events,
+        )
 
 
 def _never() -> datetime:

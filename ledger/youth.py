@@ -5,6 +5,7 @@ together. Event bodies only apply facts; every check is in a command method, and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from ledger.consent import (
     REVOKED,
     SIGNED,
     Fact,
+    FoldMemo,
     Guardian,
 )
 from ledger.errors import Conflict, Invalid, NotFound
@@ -377,6 +379,16 @@ class Youth(Aggregate):
         self.erased: Fact | None = None
         self.registered_by = ""  # the agency that registered the youth (set by Registered)
         self.registration_attempts: tuple[Fact, ...] = ()
+        self.folds: FoldMemo = {}  # consent states folded for decisions (consent.fold), a memo
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Youth:
+        """A copy for a command, without the memo of folded states: it is rebuilt on use, and
+        copying it would cost every write as much again as the facts themselves."""
+        copy = self.__class__.__new__(self.__class__)
+        memo[id(self)] = copy
+        for name, value in self.__dict__.items():
+            setattr(copy, name, {} if name == "folds" else deepcopy(value, memo))
+        return copy
 
     # -- commands -------------------------------------------------------------------------
     @classmethod

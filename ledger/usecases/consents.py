@@ -489,6 +489,7 @@ class ConsentUseCases(YouthUseCases):
             birth_date=youth.birth_date,
             guardians=list(youth.guardians.values()),
             policy=self.policy,
+            memo=youth.folds,
         )
         if state is None:
             raise NotFound("no such consent")

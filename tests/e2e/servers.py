@@ -67,6 +67,7 @@ class Deployment:
     home: Path
     url: str
     servers: list[Server] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)  # more LEDGER_* variables
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
@@ -75,6 +76,7 @@ class Deployment:
             LEDGER_KEY_DIR=str(self.home / "keys"),
             LEDGER_ADMIN_TOKEN=ADMIN_TOKEN,
         )
+        env.update(self.settings)
         return env
 
     def start(self, *extra: str) -> Server:

@@ -62,8 +62,8 @@ def add_agencies(ledger: Ledger, *agencies: tuple[str, str]) -> None:
         )
 
 
-def add_youth_with_consent(ledger: Ledger, clock: Clock, serial: int) -> None:
-    """A youth, two guardians, a jointly signed consent and one disclosure under it."""
+def add_youth_with_consent(ledger: Ledger, clock: Clock, serial: int) -> str:
+    """A youth, two guardians, a jointly signed consent and one disclosure under it; the youth's id."""
     _, youth = ledger.register_youth(COORD, personal_number=fictitious_number(serial), name=None)
     guardians = []
     for _ in range(2):
@@ -111,6 +111,7 @@ def add_youth_with_consent(ledger: Ledger, clock: Clock, serial: int) -> None:
             "situation": "network_meeting",
         },
     )
+    return str(youth["id"])
 
 
 def service_for(ledger: Ledger, clock: Clock, *, chunk_size: int = 4) -> IntegrityService:

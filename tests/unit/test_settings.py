@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from api.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+from ledger.cache import DEFAULT_CACHE_EVENTS
 from ledger.keys import (
     ENV_MASTER_KEY,
     ENV_RETIRED_KEYS,
@@ -45,6 +46,7 @@ PARSED: list[tuple[str, str, str, Any]] = [
     ("LEDGER_CHECKPOINT_KEY_NAME", "region-orebro", "checkpoint_key_name", "region-orebro"),
     ("LEDGER_RETIRED_CHECKPOINT_KEYS", "a+1+x,b+2+y", "retired_checkpoint_keys", "a+1+x,b+2+y"),
     ("LEDGER_PG_BIN", "/usr/lib/postgresql/17/bin", "pg_bin", Path("/usr/lib/postgresql/17/bin")),
+    ("LEDGER_CACHE_EVENTS", "5000", "cache_events", 5000),
 ]
 
 DEFAULTS: dict[str, Any] = {
@@ -64,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "checkpoint_key_name": "consent-ledger",
     "retired_checkpoint_keys": None,
     "pg_bin": None,
+    "cache_events": DEFAULT_CACHE_EVENTS,
 }
 
 REFUSED: list[tuple[str, str, str]] = [
@@ -83,6 +86,8 @@ REFUSED: list[tuple[str, str, str]] = [
     ("LEDGER_MASTER_KEY", "", "LEDGER_MASTER_KEY must not be empty"),
     ("LEDGER_SIGNING_KEY_FILE", "", "LEDGER_SIGNING_KEY_FILE must not be empty"),
     ("LEDGER_CHECKPOINT_KEY_NAME", "", "LEDGER_CHECKPOINT_KEY_NAME must not be empty"),
+    ("LEDGER_CACHE_EVENTS", "0", "LEDGER_CACHE_EVENTS must be a whole number"),
+    ("LEDGER_CACHE_EVENTS", "many", "LEDGER_CACHE_EVENTS must be a whole number"),
 ]
 
 
