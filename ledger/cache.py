@@ -24,7 +24,9 @@ class EventBoundedCache(Cache[Any, Any]):
 
     An aggregate's weight is its version when last put or got: the repository fast-forwards a
     cached aggregate in place after `get`, so the weight lags by the events since, and the next
-    `get` of it corrects it."""
+    `get` of it corrects it. The bound holds after a `get` as after a `put`: youths that all fit
+    at first and then grow in place, with no miss to put anything, would otherwise keep every
+    one of their streams (the soak in tests/faults grew by 2 MB a minute that way)."""
 
     def __init__(self, max_events: int) -> None:
         super().__init__()
@@ -44,6 +46,7 @@ class EventBoundedCache(Cache[Any, Any]):
                 self.events -= weight
             else:
                 self._set(key, value)
+                self._shed()
             return value
 
     def put(self, key: Any, value: Any | None) -> None:
@@ -51,15 +54,20 @@ class EventBoundedCache(Cache[Any, Any]):
             return
         with self._lock:
             self._set(key, value)
-            while self.events > self.max_events and len(self._entries) > 1:
-                _, (_, weight) = self._entries.popitem(last=False)
-                self.events -= weight
+            self._shed()
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def __bool__(self) -> bool:  # the Repository asks `if self.cache`: an empty cache is a cache
         return True
+
+    def _shed(self) -> None:
+        """The least recently used go until the events held are within the bound; the one just
+        put or got, the most recent, stays even if it alone is larger."""
+        while self.events > self.max_events and len(self._entries) > 1:
+            _, (_, weight) = self._entries.popitem(last=False)
+            self.events -= weight
 
     def _set(self, key: Any, value: Any) -> None:
         old = self._entries.pop(key, None)

@@ -44,6 +44,22 @@ def test_a_stream_that_grew_in_place_is_weighed_again_when_next_got() -> None:
     assert (sorted(cache._entries), cache.events) == (["b"], 50)
 
 
+def test_streams_that_grew_in_place_are_shed_on_get_without_any_miss() -> None:
+    # Every youth fits at first; then each grows in the cache and is only ever got, never put
+    # again: the bound must hold without a miss (the soak's leak before this was enforced).
+    cache = EventBoundedCache(30)
+    streams = {key: Stream(2) for key in "abcdefghij"}
+    for key, stream in streams.items():
+        cache.put(key, stream)
+    for _ in range(5):
+        for key, stream in list(streams.items()):
+            with contextlib.suppress(KeyError):
+                cache.get(key)
+                stream.version += 2
+    assert cache.events <= 30
+    assert cache.events == sum(weight for _, weight in cache._entries.values())
+
+
 def test_one_stream_larger_than_the_bound_is_still_held_alone() -> None:
     cache = EventBoundedCache(10)
     cache.put("a", Stream(3))
