@@ -89,7 +89,14 @@ class Api:
         assert r.status_code == 201, r.text
         return str(r.json()["guardian_id"])
 
-    def consent(self, youth_id: str, givers: list[dict[str, Any]], /, **overrides: Any) -> Any:
+    def consent(
+        self,
+        youth_id: str,
+        givers: list[dict[str, Any]],
+        /,
+        headers: dict[str, str] | None = None,
+        **overrides: Any,
+    ) -> Any:
         body: dict[str, Any] = {
             "youth_id": youth_id,
             "givers": givers,
@@ -106,7 +113,7 @@ class Api:
             "obtained_at": self.clock.now.isoformat(),
         }
         body.update(overrides)
-        return self.post("/v1/consents", body, "anna")
+        return self.post("/v1/consents", body, "anna", headers=headers or {})
 
     def check(self, youth_id: str, who: str = "lars", **q: Any) -> dict[str, Any]:
         body = {
