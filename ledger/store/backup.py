@@ -106,7 +106,10 @@ def _check_sqlite_backup(conn: sqlite3.Connection, path: Path) -> None:
 
 def _pg_tool(name: str, pg_bin: Path | None) -> str:
     if pg_bin is not None:
-        return str(pg_bin / name)
+        tool = pg_bin / name
+        if not os.access(tool, os.X_OK):
+            raise BackupError(f"LEDGER_PG_BIN: no {name} to run in {pg_bin}")
+        return str(tool)
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if found:
         return found[-1]

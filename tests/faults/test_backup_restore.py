@@ -151,3 +151,19 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_what_is_not_a_backup(
     assert existing.read_text() == "not a database"
     restored = run(d, f"sqlite:///{tmp_path / 'new.db'}", "restore", str(existing))
     assert restored.returncode == 2 and "not an SQLite backup" in restored.stderr
+
+
+def test_a_pg_bin_without_pg_dump_is_refused_in_one_line_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    require_postgres()
+    url = postgres_url()
+    try:
+        d = Deployment(tmp_path, url, settings={"LEDGER_PG_BIN": str(tmp_path / "nowhere")})
+        made = run(d, url, "backup", str(tmp_path / "b.dump"))
+        assert made.returncode == 2, made.stderr
+        assert "LEDGER_PG_BIN: no pg_dump to run in" in made.stderr
+        assert "Traceback" not in made.stderr
+        assert not (tmp_path / "b.dump").exists()
+    finally:
+        drop_schema(url)
