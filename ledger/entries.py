@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from ledger.timeutil import stamp
@@ -22,6 +23,7 @@ class EntryMeta:
     parties: tuple[str, ...]  # the agencies the event concerns besides the actor's own
 
 
+@cache  # a few dozen event names, each converted on every event written or rebuilt
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import count
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -23,8 +24,8 @@ from ledger.checkpoint import (
 )
 from ledger.merkle import (
     EMPTY_ROOT,
+    Level,
     MissingNodeError,
-    NodeKey,
     ProofError,
     TreeBuilder,
     consistency_proof,
@@ -38,7 +39,7 @@ from ledger.store.integrity_sql import CheckpointRow, Counts, EntryRow, Integrit
 from ledger.store.tables import leaf_bytes
 from ledger.timeutil import iso
 
-DEFAULT_CHUNK_SIZE = 2000
+DEFAULT_CHUNK_SIZE = 8192
 
 Progress = Callable[[int, int], None]
 
@@ -423,11 +424,14 @@ class _Audit:
         self._totals()
 
     def _chunk(self, start: int, stop: int) -> None:
-        created: list[tuple[NodeKey, bytes]] = []
+        levels: list[Level] = []
         signed: list[tuple[int, bytes]] = []
+        leaf_hashes: list[bytes] = []  # of the rows checked since the builder last grew
         expected = start
         for row in self.sql.entries(start, stop):
             if self.pending is not None and self.pending.tree_size <= expected:
+                levels += self.builder.extend(leaf_hashes)
+                leaf_hashes = []
                 self._checkpoints_at(expected, signed)
             if row.position != expected:
                 raise _Failure(f"position {expected} is missing from the log", position=expected)
@@ -436,11 +440,12 @@ class _Audit:
             except DamagedLeaf as e:
                 raise _Failure(str(e), position=row.position) from None
             self._in_time_order(row)
-            created += self.builder.append(row.leaf_hash)
+            leaf_hashes.append(row.leaf_hash)
             expected += 1
         if expected != stop:
             raise _Failure(f"position {expected} is missing from the log", position=expected)
-        self._nodes(created)
+        levels += self.builder.extend(leaf_hashes)
+        self._nodes(levels)
         self._consistency(signed)
 
     def _in_time_order(self, row: EntryRow) -> None:
@@ -481,17 +486,24 @@ class _Audit:
             self.checked += 1
             self.pending = next(self.checkpoints, None)
 
-    def _nodes(self, created: list[tuple[NodeKey, bytes]]) -> None:
-        """Compare the nodes completed by this chunk's leaves with the stored ones."""
-        ranges: dict[int, tuple[int, int]] = {}
-        for (level, index), _ in created:
-            low, high = ranges.get(level, (index, index))
-            ranges[level] = (min(low, index), max(high, index))
-        stored = self.sql.node_ranges(ranges)
-        for key, digest in created:
-            found = stored.get(key)
+    def _nodes(self, levels: list[Level]) -> None:
+        """Compare the nodes completed by this chunk's leaves with the stored ones, a level at a
+        time (a level's nodes in a chunk have consecutive indexes)."""
+        computed: dict[int, list[tuple[int, bytes]]] = {}
+        for level, first, hashes in levels:
+            computed.setdefault(level, []).extend(zip(count(first), hashes))
+        ranges = {level: (nodes[0][0], nodes[-1][0]) for level, nodes in computed.items()}
+        stored = self.sql.node_levels(ranges)
+        for level, nodes in computed.items():
+            if stored[level] != nodes:
+                self._first_bad_node(level, nodes, dict(stored[level]))
+
+    def _first_bad_node(
+        self, level: int, computed: list[tuple[int, bytes]], stored: dict[int, bytes]
+    ) -> None:
+        for index, digest in computed:
+            found = stored.get(index)
             if found != digest:
-                level, index = key
                 first, last = index << level, ((index + 1) << level) - 1
                 state = "missing" if found is None else "wrong"
                 problem = (

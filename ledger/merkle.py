@@ -512,37 +512,51 @@ class MemoryNodeStore:
         self.count_calls = 0
 
 
+Level = tuple[int, int, list[bytes]]  # a level, the index of its first node, the nodes' hashes
+
+
 class TreeBuilder:
     """Streaming root computation over leaf hashes in order, holding only the compact range."""
 
     def __init__(self) -> None:
-        # Roots of the perfect subtrees covering [0, size), largest (leftmost) first.
-        self._stack: list[bytes] = []
+        # The compact range of [0, size): at each level, the root of the perfect subtree that
+        # waits for its right sibling (where the size has a one bit), else None.
+        self._waiting: list[bytes | None] = []
         self._size = 0
 
     @property
     def size(self) -> int:
         return self._size
 
-    def append(self, leaf_hash: bytes) -> list[tuple[NodeKey, bytes]]:
-        """Adds a leaf; returns the perfect-subtree nodes it completes, the leaf's own first."""
-        if len(leaf_hash) != HASH_SIZE:
-            msg = f"leaf hash must be {HASH_SIZE} bytes, got {len(leaf_hash)}"
-            raise ValueError(msg)
-        level, index, node = 0, self._size, bytes(leaf_hash)
-        completed = [((level, index), node)]
-        while index & 1:
-            node = hash_children(self._stack.pop(), node)
+    def extend(self, leaf_hashes: Sequence[bytes]) -> list[Level]:
+        """Adds leaves; returns the perfect-subtree nodes they complete, a level at a time from
+        the leaves' own up, so that a level is hashed (and can be compared) in one loop."""
+        _check_leaf_hashes(leaf_hashes)
+        completed: list[Level] = []
+        level, index, nodes = 0, self._size, [bytes(leaf_hash) for leaf_hash in leaf_hashes]
+        while nodes:
+            completed.append((level, index, nodes))
+            if level == len(self._waiting):
+                self._waiting.append(None)
+            if index & 1:  # the first node is a right child: its left sibling waited
+                left = self._waiting[level]
+                assert left is not None
+                nodes, index = [left, *nodes], index - 1
+            paired = len(nodes) & ~1  # an odd last node waits for its right sibling
+            self._waiting[level] = nodes[-1] if paired < len(nodes) else None
+            lefts, rights = nodes[0:paired:2], nodes[1:paired:2]
             level, index = level + 1, index >> 1
-            completed.append(((level, index), node))
-        self._stack.append(node)
-        self._size += 1
+            nodes = [hash_children(a, b) for a, b in zip(lefts, rights, strict=True)]
+        self._size += len(leaf_hashes)
         return completed
 
+    def append(self, leaf_hash: bytes) -> list[tuple[NodeKey, bytes]]:
+        """Adds a leaf; returns the perfect-subtree nodes it completes, the leaf's own first."""
+        return [((level, index), nodes[0]) for level, index, nodes in self.extend([leaf_hash])]
+
     def root(self) -> bytes:
-        if not self._stack:
-            return EMPTY_ROOT
-        result = self._stack[-1]
-        for node in reversed(self._stack[:-1]):
-            result = hash_children(node, result)
-        return result
+        result: bytes | None = None
+        for node in self._waiting:  # the smallest subtree first: it is the rightmost
+            if node is not None:
+                result = node if result is None else hash_children(node, result)
+        return EMPTY_ROOT if result is None else result

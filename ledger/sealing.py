@@ -94,8 +94,13 @@ class SealingMapper(Mapper[Any]):
             state=state,
         )
 
+    def to_sealed_domain_event(self, stored_event: StoredEvent) -> Any:
+        """The domain event with its personal values left sealed (`Sealed`), for a reader that
+        needs none of them: no data key is read and nothing is decrypted."""
+        return super().to_domain_event(stored_event)
+
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        event = super().to_domain_event(stored_event)
+        event = self.to_sealed_domain_event(stored_event)
         owner = str(stored_event.originator_id)
         state = event.__dict__
         if type(event).__qualname__ == "Youth.Erased" and self.keyring is not None:

@@ -112,6 +112,19 @@ class Database:
         with self.datastore.transaction(commit=commit) as cur:
             yield cur
 
+    @contextmanager
+    def tuple_cursor(self) -> Iterator[Any]:
+        """A read cursor whose rows are plain tuples, for reads of many rows: the drivers' mapping
+        rows (sqlite3.Row, psycopg's dict_row) cost more than the read itself."""
+        with self.cursor() as cur:
+            if self.is_postgres:
+                from psycopg.rows import tuple_row
+
+                cur.row_factory = tuple_row
+            else:
+                cur.row_factory = None
+            yield cur
+
     def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with self.cursor() as cur:
             return fn(cur, *args, **kwargs)

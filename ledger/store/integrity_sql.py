@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from eventsourcing.persistence import IntegrityError
 
-from ledger.merkle import NodeKey
 from ledger.store.database import Database
 from ledger.store.tables import stream_text
 
@@ -18,9 +17,9 @@ SQLITE_EVENTS_TABLE = "stored_events"
 POSTGRES_EVENTS_TABLE = "ledger_events"
 
 
-@dataclass(frozen=True)
-class EntryRow:
-    """One ledger_log row and, when it still exists, the stored event it points at."""
+class EntryRow(NamedTuple):
+    """One ledger_log row and, when it still exists, the stored event it points at: a tuple, so
+    that the rows of a full read are made by the driver alone (columns in this order)."""
 
     position: int
     log_stream_id: str
@@ -74,14 +73,20 @@ class IntegritySql:
             )
         return "e.originator_id = l.originator_id"
 
+    def _stream_text(self) -> str:
+        """The event's stream id as the log writes it (tables.stream_text): PostgreSQL stores a
+        uuid, and its text has dashes."""
+        if self.database.is_postgres:
+            return "replace(CAST(e.originator_id AS text), '-', '')"
+        return "e.originator_id"
+
     def entries(self, start: int, stop: int) -> list[EntryRow]:
         """Log rows with positions in [start, stop), in position order, with their events."""
-        with self.database.cursor() as cur:
+        with self.database.tuple_cursor() as cur:
             cur.execute(
                 self.q(
-                    "SELECT l.position, l.originator_id AS log_stream, l.originator_version, "
-                    "l.topic AS log_topic, l.recorded_at, l.leaf_hash, "
-                    "e.originator_id AS stream, e.topic AS topic, e.state AS state "
+                    "SELECT l.position, l.originator_id, l.originator_version, l.topic, "
+                    f"l.recorded_at, l.leaf_hash, {self._stream_text()}, e.topic, e.state "
                     "FROM {p}ledger_log l LEFT JOIN {events} e ON "
                     + self._join()
                     + " AND e.originator_version = l.originator_version "
@@ -89,7 +94,7 @@ class IntegritySql:
                 ),
                 (start, stop),
             )
-            return [_entry(row) for row in cur.fetchall()]
+            return list(map(EntryRow._make, cur.fetchall()))
 
     def counts(self) -> Counts:
         with self.database.cursor() as cur:
@@ -117,17 +122,12 @@ class IntegritySql:
 
     def unlogged_event(self) -> tuple[str, int] | None:
         """One stored event without a log row, as (stream id, version), or None."""
-        stream = (
-            "replace(CAST(e.originator_id AS text), '-', '')"
-            if self.database.is_postgres
-            else "e.originator_id"
-        )
         with self.database.cursor() as cur:
             cur.execute(
                 self.q(
                     "SELECT e.originator_id AS stream, e.originator_version AS version "
                     "FROM {events} e WHERE NOT EXISTS (SELECT 1 FROM {p}ledger_log l "
-                    f"WHERE l.originator_id = {stream} "
+                    f"WHERE l.originator_id = {self._stream_text()} "
                     "AND l.originator_version = e.originator_version) LIMIT 1"
                 )
             )
@@ -137,19 +137,26 @@ class IntegritySql:
             return stream_text(row["stream"]), int(row["version"])
 
     # -- Merkle nodes ------------------------------------------------------------------------
-    def node_ranges(self, ranges: Mapping[int, tuple[int, int]]) -> dict[NodeKey, bytes]:
-        """Stored nodes of each level `level -> [first, last]` index range, in one query."""
+    def node_levels(
+        self, ranges: Mapping[int, tuple[int, int]]
+    ) -> dict[int, list[tuple[int, bytes]]]:
+        """Stored nodes of each level `level -> [first, last]` index range, in one query: per
+        level, (index, hash) pairs in index order."""
+        found: dict[int, list[tuple[int, bytes]]] = {level: [] for level in ranges}
         if not ranges:
-            return {}
+            return found
         clause = " OR ".join("(level = ? AND idx >= ? AND idx <= ?)" for _ in ranges)
         params = [v for level, (lo, hi) in ranges.items() for v in (level, lo, hi)]
-        found: dict[NodeKey, bytes] = {}
-        with self.database.cursor() as cur:
+        with self.database.tuple_cursor() as cur:
             cur.execute(
-                self.q(f"SELECT level, idx, hash FROM {{p}}ledger_nodes WHERE {clause}"), params
+                self.q(
+                    f"SELECT level, idx, hash FROM {{p}}ledger_nodes WHERE {clause} "
+                    "ORDER BY level, idx"
+                ),
+                params,
             )
-            for row in cur.fetchall():
-                found[(int(row["level"]), int(row["idx"]))] = bytes(row["hash"])
+            for level, index, digest in cur.fetchall():
+                found[level].append((index, digest))
         return found
 
     # -- checkpoints -------------------------------------------------------------------------
@@ -203,22 +210,6 @@ class IntegritySql:
         except IntegrityError:  # the event store maps both drivers' errors to its own
             return False
         return True
-
-
-def _entry(row: Any) -> EntryRow:
-    stream = row["stream"]
-    state = row["state"]
-    return EntryRow(
-        position=int(row["position"]),
-        log_stream_id=str(row["log_stream"]),
-        version=int(row["originator_version"]),
-        log_topic=str(row["log_topic"]),
-        recorded_at=str(row["recorded_at"]),
-        leaf_hash=bytes(row["leaf_hash"]),
-        stream_id=None if stream is None else stream_text(stream),
-        topic=None if row["topic"] is None else str(row["topic"]),
-        state=None if state is None else bytes(state),
-    )
 
 
 def _checkpoint(row: Any) -> CheckpointRow:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -107,6 +109,11 @@ INSERT_CHUNK_ROWS = 500  # rows of one multi-row INSERT: 500 x 8 columns stays u
 PG_MAX_PARAMS = 60_000  # under PostgreSQL's 65,535 parameters of one statement
 
 Restamp = Callable[[StoredEvent, datetime], StoredEvent]
+
+# A change to the lookup index, applied in order by `Tables.reindex`: ("set", key, youth_id)
+# points the key at the youth (whichever youth it pointed at before); ("drop", youth_id, prefix)
+# removes the youth's keys that start with the prefix.
+LookupChange = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -238,15 +245,6 @@ class Tables:
             (fresh.state, originator, stored.originator_version),
         )
         return fresh, dataclasses.replace(meta, recorded_at=floor)
-
-    def _index(self, cur: Any, position: int, meta: EntryMeta) -> None:
-        self._insert_rows(
-            cur,
-            [
-                ("ledger_audit", 8, [_audit_row(position, meta)]),
-                ("ledger_audit_parties", 2, [(party, position) for party in meta.parties]),
-            ],
-        )
 
     def _insert_rows(
         self, cur: Any, tables: Sequence[tuple[str, int, Sequence[tuple[Any, ...]]]]
@@ -480,12 +478,37 @@ class Tables:
             cur.execute(self.q(f"DELETE FROM {{p}}{table}"))
 
     def reindex(
-        self, cur: Any, position: int, meta: EntryMeta, lookups: Sequence[tuple[str, str]]
+        self,
+        cur: Any,
+        entries: Sequence[tuple[int, EntryMeta]],
+        lookups: Sequence[LookupChange],
     ) -> None:
-        self._index(cur, position, meta)
-        for key, youth_id in lookups:
-            cur.execute(self.q("DELETE FROM {p}ledger_lookup WHERE key = ?"), (key,))
-            cur.execute(self.q("INSERT INTO {p}ledger_lookup VALUES (?, ?)"), (key, youth_id))
+        """A rebuild's index rows of many events at once: the audit rows and their parties in
+        multi-row INSERTs, then the lookup changes in order, each run of sets in one
+        executemany."""
+        self._insert_rows(
+            cur,
+            [
+                ("ledger_audit", 8, [_audit_row(position, meta) for position, meta in entries]),
+                (
+                    "ledger_audit_parties",
+                    2,
+                    [(party, position) for position, meta in entries for party in meta.parties],
+                ),
+            ],
+        )
+        for kind, run in groupby(lookups, key=itemgetter(0)):
+            if kind == "set":
+                cur.executemany(
+                    self.q(
+                        "INSERT INTO {p}ledger_lookup VALUES (?, ?) ON CONFLICT (key) "
+                        "DO UPDATE SET youth_id = excluded.youth_id"
+                    ),
+                    [(key, youth_id) for _, key, youth_id in run],
+                )
+            else:
+                for _, youth_id, prefix in run:
+                    self.unindex_youth(cur, youth_id, prefix=prefix)
 
     def unindex_youth(self, cur: Any, youth_id: str, *, prefix: str) -> None:
         cur.execute(

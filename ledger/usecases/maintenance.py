@@ -11,14 +11,18 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger.access import require_role
 from ledger.application import Request
-from ledger.entries import entry_meta
+from ledger.entries import EntryMeta, entry_meta
 from ledger.errors import Invalid
-from ledger.integrity import InconsistentLog
+from ledger.integrity import InconsistentLog, event_type
 from ledger.personal import reveal
-from ledger.store.integrity_sql import IntegritySql
+from ledger.sealing import SealingMapper
+from ledger.store.integrity_sql import EntryRow, IntegritySql
+from ledger.store.tables import LookupChange
 from ledger.timeutil import iso
 from ledger.usecases.sharing import SharingUseCases
 
+# The only events whose index rows need a personal value opened: the personnummer lookup.
+PERSONAL_NUMBER_EVENTS = ("Youth.Registered", "Youth.PersonalNumberCorrected")
 ENTITY_KEYS: dict[str, tuple[str, str]] = {
     "Youth.GuardianAdded": ("guardian", "guardian_id"),
     "Youth.CaseOpened": ("case", "case_id"),
@@ -63,7 +67,7 @@ class MaintenanceUseCases(SharingUseCases):
         return {"id": str(youth.id), "erased": True, "erased_at": iso(youth.erased.recorded_at)}
 
     def rebuild_indexes(
-        self, progress: Callable[[int], None] | None = None, chunk: int = 2000
+        self, progress: Callable[[int], None] | None = None, chunk: int = 8192
     ) -> int:
         """Derive the audit index and lookups again from every stored event, in log order.
         Each chunk is read first and then written in its own transaction (reads inside a write
@@ -74,32 +78,44 @@ class MaintenanceUseCases(SharingUseCases):
         self.database.write(tables.clear_derived)
         size = events.tree_size()
         for start in range(0, size, chunk):
-            derived = []
-            for row in events.entries(start, min(start + chunk, size)):
-                if row.stream_id is None or row.topic is None or row.state is None:
-                    msg = f"position {row.position} has no stored event: run `ledger verify`"
-                    raise InconsistentLog(msg)
-                stored = StoredEvent(UUID(row.stream_id), row.version, row.topic, row.state)
-                event = self.mapper.to_domain_event(stored)
-                derived.append((row.position, event))
+            stop = min(start + chunk, size)
+            entries: list[tuple[int, EntryMeta]] = []
+            lookups: list[LookupChange] = []
+            for row in events.entries(start, stop):
+                event = self._indexed_event(row)
+                entries.append((row.position, entry_meta(event)))
+                lookups += self._lookup_changes(event)
             with self.database.cursor(commit=True) as cur:
-                for position, event in derived:
-                    if type(event).__qualname__ == "Youth.PersonalNumberCorrected":
-                        tables.unindex_youth(cur, str(event.originator_id), prefix="pnr:")
-                    tables.reindex(cur, position, entry_meta(event), self._lookups_of(event))
-                    if type(event).__qualname__ == "Youth.Erased":
-                        tables.unindex_youth(cur, str(event.originator_id), prefix="pnr:")
+                tables.reindex(cur, entries, lookups)
             if progress:
-                progress(min(start + chunk, size))
+                progress(stop)
         return size
 
-    def _lookups_of(self, event: Any) -> list[tuple[str, str]]:
+    def _indexed_event(self, row: EntryRow) -> Any:
+        """The stored event at a log position, its personal values opened only where a lookup
+        is derived from one (the personnummer): the index holds no personal data."""
+        if row.stream_id is None or row.topic is None or row.state is None:
+            msg = f"position {row.position} has no stored event: run `ledger verify`"
+            raise InconsistentLog(msg)
+        stored = StoredEvent(UUID(row.stream_id), row.version, row.topic, row.state)
+        assert isinstance(self.mapper, SealingMapper)
+        if event_type(row.topic) in PERSONAL_NUMBER_EVENTS:
+            return self.mapper.to_domain_event(stored)
+        return self.mapper.to_sealed_domain_event(stored)
+
+    def _lookup_changes(self, event: Any) -> list[LookupChange]:
+        """What the event changes in the lookup index, in order, as the writes changed it: a
+        correction or an erasure drops the youth's personnummer keys first."""
         name = type(event).__qualname__
         youth_id = str(event.originator_id)
-        if name in ("Youth.Registered", "Youth.PersonalNumberCorrected"):
+        changes: list[LookupChange] = []
+        if name in ("Youth.PersonalNumberCorrected", "Youth.Erased"):
+            changes.append(("drop", youth_id, "pnr:"))
+        if name in PERSONAL_NUMBER_EVENTS:
             digits = reveal(event.personal_number)
-            return [(self.personal_number_key(digits), youth_id)] if digits else []
-        if name in ENTITY_KEYS:
+            if digits:
+                changes.append(("set", self.personal_number_key(digits), youth_id))
+        elif name in ENTITY_KEYS:
             kind, attr = ENTITY_KEYS[name]
-            return [(f"{kind}:{getattr(event, attr)}", youth_id)]
-        return []
+            changes.append(("set", f"{kind}:{getattr(event, attr)}", youth_id))
+        return changes

@@ -336,6 +336,26 @@ def test_tree_builder_matches_the_oracle_at_every_size() -> None:
         assert builder.root() == _oracle_root(size)
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_tree_builder_extended_in_batches_completes_the_nodes_the_write_path_stores(
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    store, in_batches = MemoryNodeStore(), TreeBuilder()
+    size = 0
+    while size < len(ALL_LEAF_HASHES):
+        batch = ALL_LEAF_HASHES[size : size + rng.choice([0, 1, 2, 3, 7, 16, 33])]
+        expected = sorted(nodes_to_append_many(size, batch, store))
+        store.put(expected)
+        levels = in_batches.extend(batch)
+        completed = [
+            ((level, first + i), h) for level, first, hs in levels for i, h in enumerate(hs)
+        ]
+        assert sorted(completed) == expected
+        size += len(batch)
+        assert in_batches.size == size and in_batches.root() == _oracle_root(size)
+
+
 def test_tree_builder_rejects_a_short_leaf_hash() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         TreeBuilder().append(b"\x00" * 31)
