@@ -212,19 +212,22 @@ Why the missed targets are missed, and what would close them:
   bypasses the event store's generic save; the audit guarantee (every read committed before it
   is answered) keeps the commit on the request's path.
 - **Recording against single-row insert+commit (target 50%).** A consent or disclosure is one
-  transaction too, but it writes the event, the log row with its leaf hash, the audit index and
-  its parties, the Merkle nodes and a lookup, after reading the youth and its data key; on
-  PostgreSQL each of those statements is a round trip. Batched statements (`executemany`) in
-  `Tables.append` would close part of it (not measured).
-- **Rebuild against a sequential read (target 25%).** The rebuild decodes every event (the
-  mapper: JSON, and AES-GCM opening of the sealed personal fields) and writes its index rows one
-  statement at a time; the read only fetches the rows. Decoding only what the index needs and
-  writing each chunk with `executemany` would close part of it (not measured).
+  transaction too, but it reads the youth and its data key and writes the event, the log row with
+  its leaf hash, the audit index and its parties, the Merkle nodes, a lookup and the idempotency
+  record. The index rows already go in one multi-row statement per table (on PostgreSQL one
+  statement in all); what is left is the event store's own save path and its table lock.
+- **Rebuild against a sequential read (target 25%).** The rebuild leaves personal values sealed
+  except the personnummer the lookup needs and writes each chunk's index rows in multi-row
+  statements (bench/README.md, "Verify and rebuild"); what is left is the library mapper's JSON
+  decoding of every event, the time formatting of each index row, and one read of a data key per
+  youth (reading them in bulk is the next step). The sequential read it is set beside uses the
+  same, since faster, row reader as the rebuild.
 - **Verify against hashlib (target 50%).** The hashlib figure hashes bytes already in memory;
-  verify also reads every row from the store and checks the stored nodes and checkpoints. The
-  read alone runs at a fraction of the hashing rate (the rows above), so 50% of raw hashing is out
-  of reach while verify reads from the store; against reading and hashing together (the last
-  line of each store below) it does better.
+  verify also reads every row from the store (the log joined to the events, as plain tuples in
+  chunks of 8,192) and checks the stored nodes level by level and the checkpoints. On SQLite the
+  read and join alone cost about as much as the whole hashing baseline, which caps the ratio near
+  0.3 with this schema; against reading and hashing together (the last line of each store below)
+  it does better.
 """
 
 
