@@ -122,6 +122,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.metrics = Metrics()
+    app.state.ready_max_lag = settings.ready_max_lag
     # The last added runs first: errors are contained around everything else.
     app.add_middleware(BodyLimits)
     app.add_middleware(CountRequests, metrics=app.state.metrics)

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     pg_bin: Path | None = Field(None, alias="LEDGER_PG_BIN")
     # How many events the youths' aggregates held in memory may add up to (ledger/cache.py)
     cache_events: int = Field(DEFAULT_CACHE_EVENTS, alias="LEDGER_CACHE_EVENTS", ge=1)
+    # How many log positions the audit index may lack before /readyz answers 503 (api/routes/ops.py)
+    ready_max_lag: int = Field(0, alias="LEDGER_READY_MAX_LAG", ge=0)
 
     @classmethod
     def from_env(
@@ -167,6 +169,7 @@ _MESSAGES = {
     "checkpoint_interval": "must be a positive number of seconds",
     "token_lifetime": "must be a positive number of days",
     "cache_events": "must be a whole number of events, at least 1",
+    "ready_max_lag": "must be a whole number of log positions, 0 or more",
     "master_key": "must not be empty (unset it to use master.key in the key directory)",
     "signing_key_file": "must not be empty (unset it to use the key directory's signing key)",
     "checkpoint_key_name": f"must not be empty (unset it for {DEFAULT_SIGNING_KEY_NAME})",

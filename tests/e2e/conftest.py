@@ -4,6 +4,7 @@ set up agencies, tokens, a youth, guardians and a consent the way a coordinator 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,14 +131,23 @@ class Api:
         return dict(r.json())
 
 
+@contextmanager
+def api_on(
+    url: str, tmp_path: Path, clock: Clock, *, raise_server_exceptions: bool = True, **settings: Any
+) -> Iterator[Api]:
+    """The whole app on the store `url` with the admin token, other settings as given."""
+    app = create_app(
+        Settings(database_url=url, admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys", **settings),
+        clock=clock,
+    )
+    with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
+        yield Api(client, clock, {"admin": ADMIN_TOKEN})
+
+
 @pytest.fixture
 def api(tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    settings = Settings(
-        database_url="sqlite:///:memory:", admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys"
-    )
-    app = create_app(settings, clock=clock)
-    with TestClient(app) as client:
-        yield Api(client, clock, {"admin": ADMIN_TOKEN})
+    with api_on("sqlite:///:memory:", tmp_path, clock) as api:
+        yield api
 
 
 def codes(decision: dict[str, Any]) -> set[str]:

@@ -7,8 +7,8 @@ written by `Tables.append` in the events' own transaction, from the `EntryMeta` 
 the event, its log row and its idempotency record roll back with it, the client is answered a
 problem 500 without a trace, and every other request goes on being served. Once the fault is
 gone, the same write retried with its `Idempotency-Key` lands exactly once. An index that lost
-rows all the same (a restore of a damaged copy, a hand-made repair) shows in `/readyz` and
-`/metrics` as a lag, and `ledger rebuild` brings it back from the events, from where the log
+rows all the same (a restore of a damaged copy, a hand-made repair) shows in `/metrics` as a lag
+and makes `/readyz` answer 503 "behind", and `ledger rebuild` brings it back from the events, from where the log
 begins: the events, not the index, are the record."""
 
 from __future__ import annotations
@@ -18,15 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 import ledger.application
-from api.main import create_app
-from api.settings import Settings
 from ledger.entries import EntryMeta, entry_meta
 from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
-from tests.e2e.conftest import Api
-from tests.e2e.servers import ADMIN_TOKEN
+from tests.e2e.conftest import Api, api_on
 
 
 class ProjectionFault(RuntimeError):
@@ -40,10 +36,9 @@ def api(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterato
         url = postgres_url()
     else:
         url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    settings = Settings(database_url=url, admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys")
     try:
-        with TestClient(create_app(settings, clock=clock), raise_server_exceptions=False) as c:
-            yield Api(c, clock, {"admin": ADMIN_TOKEN})
+        with api_on(url, tmp_path, clock, raise_server_exceptions=False) as api:
+            yield api
     finally:
         if request.param == "postgres":
             drop_schema(url)
@@ -110,11 +105,14 @@ def test_an_index_that_lost_rows_shows_as_lag_and_a_rebuild_restores_it_from_the
     before = audit_rows(db)
     with db.cursor(commit=True) as cur:  # the index loses its last three rows
         cur.execute(db.tables.q("DELETE FROM {p}ledger_audit WHERE position >= ?"), (size - 3,))
-    assert api.client.get("/readyz").json()["projections_lag"] == 3
+    behind = api.client.get("/readyz")
+    assert behind.status_code == 503  # not ready: a review read from the index would miss rows
+    assert behind.json()["status"] == "behind" and behind.json()["projections_lag"] == 3
     assert api.check(youth)["allowed"] is True  # decisions rest on the events, not the index
 
     ledger_.rebuild_indexes()
-    assert api.client.get("/readyz").json()["projections_lag"] == 0
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["projections_lag"] == 0
     assert audit_rows(db)[: len(before)] == before  # the same rows as written at first
     assert verified(api)
 

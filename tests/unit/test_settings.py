@@ -47,6 +47,8 @@ PARSED: list[tuple[str, str, str, Any]] = [
     ("LEDGER_RETIRED_CHECKPOINT_KEYS", "a+1+x,b+2+y", "retired_checkpoint_keys", "a+1+x,b+2+y"),
     ("LEDGER_PG_BIN", "/usr/lib/postgresql/17/bin", "pg_bin", Path("/usr/lib/postgresql/17/bin")),
     ("LEDGER_CACHE_EVENTS", "5000", "cache_events", 5000),
+    ("LEDGER_READY_MAX_LAG", "0", "ready_max_lag", 0),
+    ("LEDGER_READY_MAX_LAG", "25", "ready_max_lag", 25),
 ]
 
 DEFAULTS: dict[str, Any] = {
@@ -67,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "retired_checkpoint_keys": None,
     "pg_bin": None,
     "cache_events": DEFAULT_CACHE_EVENTS,
+    "ready_max_lag": 0,
 }
 
 REFUSED: list[tuple[str, str, str]] = [
@@ -88,6 +91,8 @@ REFUSED: list[tuple[str, str, str]] = [
     ("LEDGER_CHECKPOINT_KEY_NAME", "", "LEDGER_CHECKPOINT_KEY_NAME must not be empty"),
     ("LEDGER_CACHE_EVENTS", "0", "LEDGER_CACHE_EVENTS must be a whole number"),
     ("LEDGER_CACHE_EVENTS", "many", "LEDGER_CACHE_EVENTS must be a whole number"),
+    ("LEDGER_READY_MAX_LAG", "-1", "LEDGER_READY_MAX_LAG must be a whole number"),
+    ("LEDGER_READY_MAX_LAG", "some", "LEDGER_READY_MAX_LAG must be a whole number"),
 ]
 
 
