@@ -121,12 +121,28 @@ def test_a_backup_taken_under_load_restores_to_a_store_that_verifies_with_the_sa
         assert (printed["tree_size"], bytes.fromhex(printed["root_hash"])) in checkpoints
         assert source_root(d, source, size) == roots[size]  # the restored log is a prefix
 
+        if target.startswith("postgresql"):  # the planner has statistics for what came back
+            assert analyzed(target) >= {"ledger_events", "ledger_log", "ledger_audit"}
+
         # what was acknowledged before the backup began is in the restored store
         lookups = {row[0] for row in derived_rows(target, d.home / "keys")["ledger_lookup"]}
         early = {f"consent:{op.answer['id']}" for op in before if op.kind == "consent"}
         assert early and early <= lookups
     finally:
         d.stop()
+
+
+def analyzed(url: str) -> set[str]:
+    """The tables of the ledger's schema at `url` that the planner has statistics for."""
+    import psycopg
+
+    base, query = url.split("?")
+    schema = query.split("=", 1)[1]
+    with psycopg.connect(base) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = %s", (schema,)
+        ).fetchall()
+    return {r[0] for r in rows}
 
 
 def source_root(d: Deployment, url: str, size: int) -> bytes:
