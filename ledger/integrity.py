@@ -66,7 +66,7 @@ class VerifyReport:
     bad_checkpoint: int | None = None
 
 
-def event_type(topic: str) -> str:
+def topic_class(topic: str) -> str:
     """The short class qualname in an event topic: `ledger.youth:Youth.Registered` gives
     `Youth.Registered`."""
     return topic.rpartition(":")[2]
@@ -286,7 +286,7 @@ class IntegrityService:
             "position": position,
             "leaf": leaf.hex(),
             "leaf_hash": hash_leaf(leaf).hex(),
-            "type": event_type(row.log_topic),
+            "type": topic_class(row.log_topic),
             "recorded_at": row.recorded_at,
         }
 

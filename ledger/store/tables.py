@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
-from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
@@ -110,10 +109,23 @@ PG_MAX_PARAMS = 60_000  # under PostgreSQL's 65,535 parameters of one statement
 
 Restamp = Callable[[StoredEvent, datetime], StoredEvent]
 
-# A change to the lookup index, applied in order by `Tables.reindex`: ("set", key, youth_id)
-# points the key at the youth (whichever youth it pointed at before); ("drop", youth_id, prefix)
-# removes the youth's keys that start with the prefix.
-LookupChange = tuple[str, str, str]
+
+class PointKey(NamedTuple):
+    """A lookup change: the key points at the youth (whichever youth it pointed at before)."""
+
+    key: str
+    youth_id: str
+
+
+class DropKeys(NamedTuple):
+    """A lookup change: the youth's keys that start with the prefix are removed."""
+
+    youth_id: str
+    prefix: str
+
+
+# Changes to the lookup index, applied in order by `Tables.reindex`.
+LookupChange = PointKey | DropKeys
 
 
 @dataclass(frozen=True)
@@ -497,18 +509,19 @@ class Tables:
                 ),
             ],
         )
-        for kind, run in groupby(lookups, key=itemgetter(0)):
-            if kind == "set":
+        for kind, run in groupby(lookups, key=type):
+            if kind is PointKey:
                 cur.executemany(
                     self.q(
                         "INSERT INTO {p}ledger_lookup VALUES (?, ?) ON CONFLICT (key) "
                         "DO UPDATE SET youth_id = excluded.youth_id"
                     ),
-                    [(key, youth_id) for _, key, youth_id in run],
+                    list(run),
                 )
             else:
-                for _, youth_id, prefix in run:
-                    self.unindex_youth(cur, youth_id, prefix=prefix)
+                for drop in run:
+                    assert isinstance(drop, DropKeys)
+                    self.unindex_youth(cur, drop.youth_id, prefix=drop.prefix)
 
     def unindex_youth(self, cur: Any, youth_id: str, *, prefix: str) -> None:
         cur.execute(

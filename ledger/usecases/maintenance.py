@@ -13,11 +13,11 @@ from ledger.access import require_role
 from ledger.application import Request
 from ledger.entries import EntryMeta, entry_meta
 from ledger.errors import Invalid
-from ledger.integrity import InconsistentLog, event_type
+from ledger.integrity import InconsistentLog, topic_class
 from ledger.personal import reveal
 from ledger.sealing import SealingMapper
 from ledger.store.integrity_sql import EntryRow, IntegritySql
-from ledger.store.tables import LookupChange
+from ledger.store.tables import DropKeys, LookupChange, PointKey
 from ledger.timeutil import iso
 from ledger.usecases.sharing import SharingUseCases
 
@@ -99,7 +99,7 @@ class MaintenanceUseCases(SharingUseCases):
             raise InconsistentLog(msg)
         stored = StoredEvent(UUID(row.stream_id), row.version, row.topic, row.state)
         assert isinstance(self.mapper, SealingMapper)
-        if event_type(row.topic) in PERSONAL_NUMBER_EVENTS:
+        if topic_class(row.topic) in PERSONAL_NUMBER_EVENTS:
             return self.mapper.to_domain_event(stored)
         return self.mapper.to_sealed_domain_event(stored)
 
@@ -110,12 +110,12 @@ class MaintenanceUseCases(SharingUseCases):
         youth_id = str(event.originator_id)
         changes: list[LookupChange] = []
         if name in ("Youth.PersonalNumberCorrected", "Youth.Erased"):
-            changes.append(("drop", youth_id, "pnr:"))
+            changes.append(DropKeys(youth_id, "pnr:"))
         if name in PERSONAL_NUMBER_EVENTS:
             digits = reveal(event.personal_number)
             if digits:
-                changes.append(("set", self.personal_number_key(digits), youth_id))
+                changes.append(PointKey(self.personal_number_key(digits), youth_id))
         elif name in ENTITY_KEYS:
             kind, attr = ENTITY_KEYS[name]
-            changes.append(("set", f"{kind}:{getattr(event, attr)}", youth_id))
+            changes.append(PointKey(f"{kind}:{getattr(event, attr)}", youth_id))
         return changes

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.checkpoint import NoteError, verify_checkpoint
-from ledger.integrity import DamagedLeaf, IntegrityService, event_type
+from ledger.integrity import DamagedLeaf, IntegrityService, topic_class
 from ledger.merkle import EMPTY_ROOT
 from ledger.service import Ledger
 from ledger.store.integrity_sql import EntryRow, IntegritySql, node_count
@@ -222,9 +222,9 @@ def test_verify_reads_one_chunk_at_a_time(
     assert spans == [(0, 5), (5, 10), (10, 15), (15, 20), (20, 23)]
 
 
-def test_the_event_type_is_the_short_class_name_of_its_topic() -> None:
-    assert event_type("ledger.youth:Youth.ConsentGranted") == "Youth.ConsentGranted"
-    assert event_type("ledger.agency:Access.Logged") == "Access.Logged"
+def test_topic_class_is_the_short_class_name_of_a_topic() -> None:
+    assert topic_class("ledger.youth:Youth.ConsentGranted") == "Youth.ConsentGranted"
+    assert topic_class("ledger.agency:Access.Logged") == "Access.Logged"
 
 
 def test_a_tree_stores_two_nodes_per_leaf_less_one_per_perfect_subtree() -> None:
