@@ -144,6 +144,28 @@ def api_on(
         yield Api(client, clock, {"admin": ADMIN_TOKEN})
 
 
+@contextmanager
+def store_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A store that outlives each request: a SQLite file, or a PostgreSQL schema of its own that
+    is dropped at the end (skipped, or failed under CI, where PostgreSQL does not answer)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    require_postgres()
+    url = postgres_url()
+    try:
+        yield url
+    finally:
+        drop_schema(url)
+
+
+@contextmanager
+def api_on_store(kind: str, tmp_path: Path, clock: Clock, **options: Any) -> Iterator[Api]:
+    """`api_on` over `store_url(kind)`."""
+    with store_url(kind, tmp_path) as url, api_on(url, tmp_path, clock, **options) as api:
+        yield api
+
+
 @pytest.fixture
 def api(tmp_path: Path, clock: Clock) -> Iterator[Api]:
     with api_on("sqlite:///:memory:", tmp_path, clock) as api:

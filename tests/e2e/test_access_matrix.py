@@ -13,14 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import Settings
 from ledger.access import RULES
 from ledger.actor import ROLES
-from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
-from tests.e2e.conftest import ADMIN_TOKEN, Api, personal_number
+from tests.conftest import Clock
+from tests.e2e.conftest import Api, api_on_store, personal_number
 from tests.e2e.test_access_api import doors
 
 INSIDE, OUTSIDE = "soc-orebro", "soc-malmo"  # takes part in the youth / another municipality
@@ -34,18 +31,8 @@ SCOPE = {
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def world(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[World]:
-    if request.param == "postgres":
-        require_postgres()
-        url = postgres_url()
-    else:
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    settings = Settings(database_url=url, admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys")
-    try:
-        with TestClient(create_app(settings, clock=clock)) as client:
-            yield World(Api(client, clock, {"admin": ADMIN_TOKEN})).setup()
-    finally:
-        if request.param == "postgres":
-            drop_schema(url)
+    with api_on_store(request.param, tmp_path, clock) as api:
+        yield World(api).setup()
 
 
 class World:

@@ -10,36 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import Settings
-from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
-from tests.e2e.conftest import ADMIN_TOKEN, Api, codes
+from tests.conftest import Clock
+from tests.e2e.conftest import Api, api_on_store, codes
 from tests.e2e.test_audit_api import consent, disclose, later, past, review
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def law_api(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Api]:
     """The whole app over HTTP on a store that outlives the request: a SQLite file or PostgreSQL."""
-    if request.param == "postgres":
-        require_postgres()
-        url = postgres_url()
-    else:
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    settings = Settings(database_url=url, admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys")
-    try:
-        with TestClient(create_app(settings, clock=clock)) as client:
-            api = Api(client, clock, {"admin": ADMIN_TOKEN})
-            api.agencies()
-            for agency_id, kind in [("vard-x", "health_care"), ("forening-x", "civil_society")]:
-                r = api.post("/v1/agencies", {"id": agency_id, "name": agency_id, "kind": kind})
-                assert r.status_code == 201, r.text
-            api.token("vera", "vard-x", "staff")
-            yield api
-    finally:
-        if request.param == "postgres":
-            drop_schema(url)
+    with api_on_store(request.param, tmp_path, clock) as api:
+        api.agencies()
+        for agency_id, kind in [("vard-x", "health_care"), ("forening-x", "civil_society")]:
+            r = api.post("/v1/agencies", {"id": agency_id, "name": agency_id, "kind": kind})
+            assert r.status_code == 201, r.text
+        api.token("vera", "vard-x", "staff")
+        yield api
 
 
 def consents_of(api: Api, youth: str) -> list[Any]:

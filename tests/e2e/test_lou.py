@@ -15,12 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import Settings
-from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
-from tests.e2e.conftest import ADMIN_TOKEN, Api, personal_number
+from tests.conftest import Clock
+from tests.e2e.conftest import Api, api_on_store, personal_number
 
 AGENCIES = [
     ("soc-lou", "Socialtjänsten i Lous kommun", "social_services", "212000-0001"),
@@ -40,34 +37,23 @@ FORM_TEXT = (
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def lou_api(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    if request.param == "postgres":
-        require_postgres()
-        url = postgres_url()
-    else:
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    settings = Settings(database_url=url, admin_token=ADMIN_TOKEN, key_dir=tmp_path / "keys")
-    try:
-        with TestClient(create_app(settings, clock=clock)) as client:
-            api = Api(client, clock, {"admin": ADMIN_TOKEN})
-            for agency_id, name, kind, org in AGENCIES:
-                body = {
-                    "id": agency_id,
-                    "name": name,
-                    "kind": kind,
-                    "org_number": org,
-                    "dpo_contact": f"dataskyddsombud@{agency_id}.example",
-                }
-                assert api.post("/v1/agencies", body).status_code == 201
-            api.token("anja", "soc-lou", "coordinator")
-            api.token("rektor", "skola-lou", "staff")
-            api.token("polisen", "polis-lou", "staff")
-            api.token("handlaggare", "soc-lou", "staff")
-            api.token("fritidsledare", "fritid-lou", "staff")
-            api.token("jo", "soc-lou", "auditor")
-            yield api
-    finally:
-        if request.param == "postgres":
-            drop_schema(url)
+    with api_on_store(request.param, tmp_path, clock) as api:
+        for agency_id, name, kind, org in AGENCIES:
+            body = {
+                "id": agency_id,
+                "name": name,
+                "kind": kind,
+                "org_number": org,
+                "dpo_contact": f"dataskyddsombud@{agency_id}.example",
+            }
+            assert api.post("/v1/agencies", body).status_code == 201
+        api.token("anja", "soc-lou", "coordinator")
+        api.token("rektor", "skola-lou", "staff")
+        api.token("polisen", "polis-lou", "staff")
+        api.token("handlaggare", "soc-lou", "staff")
+        api.token("fritidsledare", "fritid-lou", "staff")
+        api.token("jo", "soc-lou", "auditor")
+        yield api
 
 
 def ok(r: Any, status: int = 201) -> dict[str, Any]:

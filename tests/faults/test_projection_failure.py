@@ -21,8 +21,8 @@ import pytest
 
 import ledger.application
 from ledger.entries import EntryMeta, entry_meta
-from tests.conftest import Clock, drop_schema, postgres_url, require_postgres
-from tests.e2e.conftest import Api, api_on
+from tests.conftest import Clock
+from tests.e2e.conftest import Api, api_on_store
 
 
 class ProjectionFault(RuntimeError):
@@ -31,17 +31,8 @@ class ProjectionFault(RuntimeError):
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def api(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Api]:
-    if request.param == "postgres":
-        require_postgres()
-        url = postgres_url()
-    else:
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    try:
-        with api_on(url, tmp_path, clock, raise_server_exceptions=False) as api:
-            yield api
-    finally:
-        if request.param == "postgres":
-            drop_schema(url)
+    with api_on_store(request.param, tmp_path, clock, raise_server_exceptions=False) as api:
+        yield api
 
 
 def failing_on(kind: str) -> Any:
