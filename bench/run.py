@@ -575,7 +575,9 @@ def decisions(ds: Dataset, kind: str, workdir: Path, count: int) -> dict[str, An
         "load_seconds": round(load_seconds, 2),
         "rss_before_load": rss_before,
         "rss_after_load": rss_after,
-        "aggregate_cache_maxsize": 20_000,  # ledger/application.py
+        # the cache is bounded by the events its aggregates hold (LEDGER_CACHE_EVENTS)
+        "aggregate_cache_events_bound": ledger.cache_events,
+        "aggregate_cache_events_held": ledger.repository.cache.events,
         "allowed_share": round(sum(answers["ledger"]) / n, 3),
         "ledger_may_share": ours_,
         "cedar": cedar_,

@@ -114,7 +114,12 @@ def rows(s: dict[str, Any], first: bool) -> list[tuple[str, str, str, str, str]]
         ),
         (
             "memory: the server's peak RSS after its HTTP runs (VmHWM); a process's RSS before "
-            "and after reading every youth of the data set into the ledger's cache",
+            "and after reading every youth of the data set through the ledger's cache"
+            + (
+                f" (bounded at {d['aggregate_cache_events_bound']:,} events)"
+                if "aggregate_cache_events_bound" in d
+                else ""
+            ),
             f"{fmt(h['server_memory_after'].get('VmHWM_mb'), ' MB')}; "
             + (
                 f"{fmt(d['rss_before_load']['VmRSS_mb'], ' MB')} → "
@@ -166,7 +171,9 @@ def section(results: dict[str, Any], source: str) -> str:
             "| what | the ledger | peer or limit | ledger ÷ peer | target |",
             "|---|---|---|---|---|",
         ]
-        out += [f"| {' | '.join(r)} |" for r in rows(s, kind == next(iter(results["stores"])))]
+        # A process's memory says what the data set costs only for the first store it ran
+        fresh = kind == next(iter(results["stores"])) or results.get("stores_in_own_processes")
+        out += [f"| {' | '.join(r)} |" for r in rows(s, bool(fresh))]
         out += ["", textwrap.fill(verify_bound(s), 100, break_on_hyphens=False), ""]
     out += [NOTES.strip(), END]
     return "\n".join(out) + "\n"
