@@ -445,6 +445,22 @@ class Tables:
         row = cur.fetchone()
         return None if row is None else bytes(row["wrapped"])
 
+    def data_keys(self, cur: Any, owner_ids: Sequence[str]) -> dict[str, bytes]:
+        """The wrapped keys of many owners at once (a tombstone is empty bytes; an owner without
+        a key is left out), in statements of at most INSERT_CHUNK_ROWS owners."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(owner_ids), INSERT_CHUNK_ROWS):
+            some = owner_ids[start : start + INSERT_CHUNK_ROWS]
+            marks = ", ".join("?" * len(some))
+            cur.execute(
+                self.q(
+                    f"SELECT owner_id, wrapped FROM {{p}}ledger_data_keys WHERE owner_id IN ({marks})"
+                ),
+                tuple(some),
+            )
+            found.update((row["owner_id"], bytes(row["wrapped"])) for row in cur.fetchall())
+        return found
+
     def put_data_key(self, cur: Any, owner_id: str, wrapped: bytes, created_at: str) -> None:
         cur.execute(
             self.q("INSERT INTO {p}ledger_data_keys VALUES (?, ?, ?)"),

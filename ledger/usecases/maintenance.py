@@ -81,7 +81,14 @@ class MaintenanceUseCases(SharingUseCases):
             stop = min(start + chunk, size)
             entries: list[tuple[int, EntryMeta]] = []
             lookups: list[LookupChange] = []
-            for row in events.entries(start, stop):
+            rows = list(events.entries(start, stop))
+            # the data keys of the chunk's personnummer events in one read, not one read each
+            self.keyring.preload(
+                str(UUID(row.stream_id))  # as the mapper names the key's owner
+                for row in rows
+                if row.stream_id and row.topic and topic_class(row.topic) in PERSONAL_NUMBER_EVENTS
+            )
+            for row in rows:
                 event = self._indexed_event(row)
                 entries.append((row.position, entry_meta(event)))
                 lookups += self._lookup_changes(event)

@@ -74,3 +74,24 @@ def test_a_rebuild_writes_the_same_index_rows_as_the_writes_did(
 
     assert count == written.database.read(written.database.tables.tree_size)
     assert index_rows(written) == as_written
+
+
+def test_a_fresh_ledger_rebuilds_the_same_rows_reading_the_data_keys_a_chunk_at_a_time(
+    written: Ledger, store: StoreUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild opens each youth's personnummer for the lookup; its data keys come in one read
+    per chunk (SqlKeyring.preload), not one transaction a youth. Only the erased youth's
+    tombstone, which is never cached, is read on its own."""
+    as_written = index_rows(written)
+    fresh = store.open()  # nothing in its keyring's cache
+    tables = fresh.database.tables
+    one, many = [], []
+    single, bulk = tables.data_key, tables.data_keys
+    monkeypatch.setattr(tables, "data_key", lambda cur, o: one.append(o) or single(cur, o))
+    monkeypatch.setattr(tables, "data_keys", lambda cur, os: many.append(os) or bulk(cur, os))
+
+    fresh.rebuild_indexes(chunk=97)
+
+    assert index_rows(fresh) == as_written
+    assert len(one) == 1  # the erased youth: a tombstone
+    assert 1 < len(many) <= -(-fresh.database.read(tables.tree_size) // 97)
