@@ -76,6 +76,12 @@ class Metrics:
             ["what"],
             registry=r,
         )
+        self.keys = Gauge(
+            "ledger_data_key_cache",
+            "The unwrapped data keys this process holds, and their bound.",
+            ["what"],
+            registry=r,
+        )
 
     def count(self, method: str, path: str, status: int, seconds: float | None = None) -> None:
         self.requests.labels(method, path, str(status)).inc()
@@ -114,6 +120,8 @@ class Metrics:
         self.cache.labels("events").set(cache.events)
         self.cache.labels("max_events").set(cache.max_events)
         self.cache.labels("aggregates").set(len(cache))
+        self.keys.labels("keys").set(ledger.keyring.held())
+        self.keys.labels("max_keys").set(ledger.keyring.cache_size)
         return generate_latest(self.registry)
 
 

@@ -109,7 +109,9 @@ class SealingMapper(Mapper[Any]):
 
         def opened(value: Sealed, path: str) -> object:
             if not keys:
-                keys.append(self.keyring.key_for(owner, create=False) if self.keyring else None)
+                keys.append(
+                    self.keyring.key_for(owner, create=False) if self.keyring is not None else None
+                )
             key = keys[0]
             if key is None:
                 return ERASED

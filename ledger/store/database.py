@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -183,20 +184,39 @@ class Database:
         return int(getattr(breaker, "trips", 0))
 
 
-class SqlKeyring:
-    """Per-youth data keys, stored wrapped by the master key (never in clear), cached in memory.
-    Destroying a key is crypto-shredding: every sealed value of that youth becomes unreadable."""
+KEY_CACHE_SIZE = 65_536  # unwrapped data keys a process keeps: about 12 MB, a rebuild's chunks fit
 
-    def __init__(self, database: Database, master_key: bytes, clock: Callable[[], str]) -> None:
+
+class SqlKeyring:
+    """Per-youth data keys, stored wrapped by the master key (never in clear), the most recently
+    used `cache_size` of them kept unwrapped in memory: a national deployment has more youths
+    than a worker should hold keys for. Destroying a key is crypto-shredding: every sealed value
+    of that youth becomes unreadable."""
+
+    def __init__(
+        self,
+        database: Database,
+        master_key: bytes,
+        clock: Callable[[], str],
+        cache_size: int = KEY_CACHE_SIZE,
+    ) -> None:
         self.database = database
         self.master_key = master_key
         self.clock = clock
-        self._cache: dict[str, bytes] = {}
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
+
+    def held(self) -> int:
+        """How many unwrapped keys are held now. (Not __len__: an empty keyring must stay true
+        where the mapper asks whether it has one.)"""
+        return len(self._cache)
 
     def key_for(self, owner_id: str, *, create: bool) -> bytes | None:
         with self._lock:
             cached = self._cache.get(owner_id)
+            if cached is not None:
+                self._cache.move_to_end(owner_id)
         if cached is not None:
             return cached
         wrapped = self.database.read(self.database.tables.data_key, owner_id)
@@ -212,8 +232,7 @@ class SqlKeyring:
         if not wrapped:  # never made, or destroyed (a tombstone)
             return None
         key = unwrap_key(self.master_key, wrapped)
-        with self._lock:
-            self._cache[owner_id] = key
+        self._keep({owner_id: key})
         return key
 
     def preload(self, owner_ids: Iterable[str]) -> None:
@@ -224,9 +243,15 @@ class SqlKeyring:
         if not missing:
             return
         wrapped = self.database.read(self.database.tables.data_keys, missing)
-        keys = {o: unwrap_key(self.master_key, w) for o, w in wrapped.items() if w}
+        self._keep({o: unwrap_key(self.master_key, w) for o, w in wrapped.items() if w})
+
+    def _keep(self, keys: Mapping[str, bytes]) -> None:
         with self._lock:
             self._cache.update(keys)
+            for owner_id in keys:
+                self._cache.move_to_end(owner_id)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
 
     def forget(self, owner_id: str) -> None:
         with self._lock:

@@ -51,6 +51,11 @@ def test_metrics_count_latency_by_route_decisions_by_reason_and_the_store(api: A
     assert got[("ledger_log_size", ())] == api.tree_size()
     assert got[("ledger_projection_lag_events", ())] == 0
     assert got[("ledger_store_up", ())] == 1
+    assert (
+        1
+        <= got[("ledger_data_key_cache", (("what", "keys"),))]
+        <= got[("ledger_data_key_cache", (("what", "max_keys"),))]
+    )
     assert got[("ledger_db_pool_connections", (("state", "max"),))] >= 1
     for _name, labels in got:  # labels are templates and codes, never an id
         for _, value in labels:

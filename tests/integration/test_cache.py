@@ -4,6 +4,7 @@ ledger/cache.py), and a youth read again after eviction is the same as before it
 from __future__ import annotations
 
 from ledger.cache import EventBoundedCache
+from ledger.personal import reveal
 from tests.conftest import Clock, StoreUnderTest
 from tests.integration.test_integrity import AGENCIES, add_agencies, add_youth_with_consent
 
@@ -23,3 +24,19 @@ def test_the_cache_holds_no_more_events_than_its_bound_and_evicted_youths_read_t
     again = {y: ledger.youth(y).version for y in reversed(youth_ids)}
     assert again == first
     assert len(cache) < len(youth_ids)  # some were evicted: the bound held
+
+
+def test_the_data_key_cache_keeps_its_bound_and_a_key_shed_is_read_again_from_the_store(
+    store: StoreUnderTest, clock: Clock
+) -> None:
+    """A national deployment has more youths than a worker should hold unwrapped keys for
+    (ledger/store/database.py, SqlKeyring): the least recently used are shed, and read again."""
+    ledger = store.open(cache_events=1)  # every read of a youth decrypts its events again
+    ledger.keyring.cache_size = 3
+    add_agencies(ledger, *AGENCIES)
+    youth_ids = [add_youth_with_consent(ledger, clock, serial) for serial in range(6)]
+    assert ledger.keyring.held() == 3
+    for _ in range(2):
+        numbers = [reveal(ledger.youth(y).personal_number) for y in youth_ids]
+        assert all(numbers) and len(set(numbers)) == len(youth_ids)
+        assert ledger.keyring.held() == 3
