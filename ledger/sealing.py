@@ -21,8 +21,8 @@ class Keyring(Protocol):
     def key_for(self, owner_id: str, *, create: bool) -> bytes | None:
         """The owner's data key; None once destroyed (or never made, when not creating)."""
 
-    def forget(self, owner_id: str) -> None:
-        """Drop any cached copy of the owner's key."""
+    def erased(self, owner_id: str) -> None:
+        """The owner is erased: drop any cached copy of the key and keep none from now on."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class SealingMapper(Mapper[Any]):
         owner = str(stored_event.originator_id)
         state = event.__dict__
         if type(event).__qualname__ == "Youth.Erased" and self.keyring is not None:
-            self.keyring.forget(owner)
+            self.keyring.erased(owner)
         keys: list[bytes | None] = []  # looked up at the first sealed value only
 
         def opened(value: Sealed, path: str) -> object:

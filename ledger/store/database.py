@@ -205,12 +205,18 @@ class SqlKeyring:
         self.clock = clock
         self.cache_size = cache_size
         self._cache: OrderedDict[str, bytes] = OrderedDict()
+        # Owners known to be erased: a key read just before its tombstone landed is not cached
+        self._erased: set[str] = set()
         self._lock = threading.Lock()
 
     def held(self) -> int:
         """How many unwrapped keys are held now. (Not __len__: an empty keyring must stay true
         where the mapper asks whether it has one.)"""
         return len(self._cache)
+
+    def __contains__(self, owner_id: object) -> bool:
+        """Whether the owner's unwrapped key is held in memory now."""
+        return owner_id in self._cache
 
     def key_for(self, owner_id: str, *, create: bool) -> bytes | None:
         with self._lock:
@@ -247,19 +253,24 @@ class SqlKeyring:
 
     def _keep(self, keys: Mapping[str, bytes]) -> None:
         with self._lock:
-            self._cache.update(keys)
-            for owner_id in keys:
-                self._cache.move_to_end(owner_id)
+            for owner_id, key in keys.items():
+                if owner_id not in self._erased:
+                    self._cache[owner_id] = key
+                    self._cache.move_to_end(owner_id)
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
 
-    def forget(self, owner_id: str) -> None:
+    def erased(self, owner_id: str) -> None:
+        """The owner is erased (or being erased): drop the cached key and never cache it again,
+        so that a read racing the erasure cannot leave the key in memory after its tombstone."""
         with self._lock:
+            self._erased.add(owner_id)
             self._cache.pop(owner_id, None)
 
     def destroy(self, owner_id: str) -> None:
+        self.erased(owner_id)
         self.database.write(self.database.tables.destroy_data_key, owner_id, self.clock())
-        self.forget(owner_id)
+        self.erased(owner_id)
 
 
 def ensure_postgres_schema(env: Mapping[str, str]) -> None:
