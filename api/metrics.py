@@ -101,10 +101,9 @@ class Metrics:
         """The text exposition; the store's figures are read now (absent if it does not answer)."""
         try:
             db = ledger.database
-            size = db.read(db.tables.tree_size)
-            indexed = db.read(db.tables.indexed_size)
+            size, lag = db.read(db.tables.size_and_lag)
             self.log_size.set(size)
-            self.projection_lag.set(max(size - indexed, 0))
+            self.projection_lag.set(lag)
             self.store_up.set(1)
         except Exception:  # metrics answer even when the store does not
             self.store_up.set(0)

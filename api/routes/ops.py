@@ -25,18 +25,14 @@ def readyz(request: Request, ledger: LedgerDep) -> JSONResponse:
     than `LEDGER_READY_MAX_LAG` (default 0). The indexes are written in the events' own
     transaction, so any lag is a fault: a review read from that index would miss what it lacks
     until `ledger rebuild` restores it (API.md: "projections caught up within bounds")."""
-    tables = ledger.database.tables
     try:
-        size, indexed = ledger.database.read(
-            lambda cur: (tables.tree_size(cur), tables.indexed_size(cur))
-        )
+        size, lag = ledger.database.read(ledger.database.tables.size_and_lag)
     except Exception as e:  # any store failure means: not ready
         return JSONResponse(
             {"status": "unavailable", "reason": type(e).__name__},
             status_code=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    lag = max(size - indexed, 0)
     if lag > request.app.state.ready_max_lag:
         return JSONResponse(
             {"status": "behind", "tree_size": size, "projections_lag": lag}, status_code=503

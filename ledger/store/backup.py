@@ -162,8 +162,9 @@ def _analyze(env: Mapping[str, str]) -> None:
             "WHERE table_schema = %s AND table_type = 'BASE TABLE'",
             (schema,),
         ).fetchall()
-        for (table,) in tables:
-            conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, table)))
+        if tables:
+            names = sql.SQL(", ").join(sql.Identifier(schema, table) for (table,) in tables)
+            conn.execute(sql.SQL("ANALYZE {}").format(names))
 
 
 def _schema_has_tables(env: Mapping[str, str]) -> bool:

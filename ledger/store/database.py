@@ -268,9 +268,8 @@ class SqlKeyring:
             self._cache.pop(owner_id, None)
 
     def destroy(self, owner_id: str) -> None:
-        self.erased(owner_id)
+        self.erased(owner_id)  # first: a read racing the tombstone cannot cache the key
         self.database.write(self.database.tables.destroy_data_key, owner_id, self.clock())
-        self.erased(owner_id)
 
 
 def ensure_postgres_schema(env: Mapping[str, str]) -> None:

@@ -328,6 +328,11 @@ class Tables:
     def tree_size(self, cur: Any) -> int:
         return self._end_of_log(cur)[0]
 
+    def size_and_lag(self, cur: Any) -> tuple[int, int]:
+        """The tree size and how many of its positions the audit index lacks (0 when current)."""
+        size = self.tree_size(cur)
+        return size, max(size - self.indexed_size(cur), 0)
+
     def log_rows(self, cur: Any, start: int, limit: int) -> list[LogRow]:
         cur.execute(
             self.q(

@@ -84,9 +84,7 @@ class MaintenanceUseCases(SharingUseCases):
             rows = list(events.entries(start, stop))
             # the data keys of the chunk's personnummer events in one read, not one read each
             self.keyring.preload(
-                str(UUID(row.stream_id))  # as the mapper names the key's owner
-                for row in rows
-                if row.stream_id and row.topic and topic_class(row.topic) in PERSONAL_NUMBER_EVENTS
+                str(UUID(row.stream_id)) for row in rows if _opens_personal_number(row)
             )
             for row in rows:
                 event = self._indexed_event(row)
@@ -106,7 +104,7 @@ class MaintenanceUseCases(SharingUseCases):
             raise InconsistentLog(msg)
         stored = StoredEvent(UUID(row.stream_id), row.version, row.topic, row.state)
         assert isinstance(self.mapper, SealingMapper)
-        if topic_class(row.topic) in PERSONAL_NUMBER_EVENTS:
+        if _opens_personal_number(row):
             return self.mapper.to_domain_event(stored)
         return self.mapper.to_sealed_domain_event(stored)
 
@@ -126,3 +124,12 @@ class MaintenanceUseCases(SharingUseCases):
             kind, attr = ENTITY_KEYS[name]
             changes.append(PointKey(f"{kind}:{getattr(event, attr)}", youth_id))
         return changes
+
+
+def _opens_personal_number(row: EntryRow) -> bool:
+    """Whether a rebuild opens this event's personal values: the personnummer the lookup needs."""
+    return (
+        row.stream_id is not None
+        and row.topic is not None
+        and topic_class(row.topic) in PERSONAL_NUMBER_EVENTS
+    )
